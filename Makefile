@@ -1,0 +1,47 @@
+# The two commands of the README are `make run` and `make test`; the rest are their helpers.
+# DATABASE_URL pointed at an existing PostGIS skips the project-local cluster.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export QUARTIER_PG_PORT ?= 54329
+LOCAL_DB := $(if $(DATABASE_URL),,db)
+
+.PHONY: run test bench db db-stop system-deps venv schema lint clean
+
+run: venv $(LOCAL_DB)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo
+	$(VENV)/bin/uvicorn geoschema.asgi:application --host 127.0.0.1 --port $${PORT:-8000} --workers $${WEB_CONCURRENCY:-2}
+
+test: venv $(LOCAL_DB)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: venv $(LOCAL_DB)
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+db: system-deps
+	@bash scripts/localdb.sh start
+
+db-stop:
+	@bash scripts/localdb.sh stop
+
+venv: system-deps $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+schema: venv
+	$(PY) manage.py export_schema geoschema.schema --path schema.graphql
+
+lint: venv
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+clean: db-stop
+	rm -rf .local $(VENV)
