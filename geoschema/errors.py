@@ -1,0 +1,84 @@
+"""The error codes of the API (API.md) and how every failure reaches `extensions.code`.
+
+Resolvers, selectors and services raise `ApiError`; anything else that escapes is masked as
+INTERNAL (logged on the server, never shown), so a client never sees a traceback.
+"""
+
+import logging
+import re
+from enum import StrEnum
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import DatabaseError, OperationalError
+from graphql import GraphQLError
+
+log = logging.getLogger("quartier.api")
+
+
+class Code(StrEnum):
+    BAD_INPUT = "BAD_INPUT"
+    NOT_FOUND = "NOT_FOUND"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    CONFLICT = "CONFLICT"
+    UNAVAILABLE = "UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
+class ApiError(Exception):
+    """A failure the client can act on: a code and a message that says what to fix."""
+
+    def __init__(self, code: Code, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def bad_input(message: str) -> ApiError:
+    return ApiError(Code.BAD_INPUT, message)
+
+
+def limit_exceeded(message: str) -> ApiError:
+    return ApiError(Code.LIMIT_EXCEEDED, message)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(Code.NOT_FOUND, message)
+
+
+# Errors raised by GraphQL validation rules (strawberry's limiter extensions) carry no code.
+_LIMIT_MESSAGES = re.compile(r"exceeds maximum operation depth|aliases|maximum number of tokens|too many tokens", re.I)
+
+
+def format_error(error: GraphQLError) -> dict:
+    """The JSON of one error, with its code; unknown failures are masked."""
+    original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    code, message = _classify(original, error)
+    formatted = error.formatted
+    formatted["message"] = message
+    formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+    return formatted
+
+
+def _classify(original: BaseException | None, error: GraphQLError) -> tuple[str, str]:
+    if original is None or isinstance(original, GraphQLError):
+        # Syntax and validation errors: the query itself is wrong.
+        code = Code.LIMIT_EXCEEDED if _LIMIT_MESSAGES.search(error.message) else Code.BAD_INPUT
+        return code, error.message
+    if isinstance(original, ApiError):
+        # Coercion errors prefix the variable's path; keep that, it says where the problem is.
+        return original.code, error.message
+    if isinstance(original, ValidationError):
+        return Code.BAD_INPUT, "; ".join(original.messages)
+    if isinstance(original, ObjectDoesNotExist):
+        return Code.NOT_FOUND, str(original)
+    if isinstance(original, OperationalError) and "statement timeout" in str(original):
+        return Code.LIMIT_EXCEEDED, "the query took too long: narrow the area or the page"
+    if isinstance(original, DatabaseError):
+        log.warning("database error: %s", original)
+        return Code.UNAVAILABLE, "the database is not available right now: try again shortly"
+    log.error("unexpected error in %s", error.path, exc_info=original)
+    return Code.INTERNAL, "internal error: it has been logged"

@@ -1,0 +1,75 @@
+"""What every located GraphQL type shares: `location`, `distanceMeters`, `locationPrecision`,
+and the districts that hold it."""
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+import strawberry_django
+from django.db.models import Prefetch
+
+from geoschema.scalars import GeoJSON, geometry_to_geojson
+from places.models import District
+from places.models import LocationPrecision as PrecisionChoices
+
+DistrictRef = Annotated["DistrictType", strawberry.lazy("places.graphql.types")]  # noqa: F821
+
+LocationPrecision = strawberry.enum(
+    Enum("LocationPrecision", {c.value: c.value for c in PrecisionChoices}),
+    description="How exact `location` is for the caller.",
+)
+
+
+@strawberry.enum(description="The order of a list.")
+class OrderBy(Enum):
+    ID = "ID"
+    NEWEST = "NEWEST"
+    DISTANCE = "DISTANCE"
+
+
+def _districts_prefetch():
+    return Prefetch(
+        "districts",
+        queryset=District.objects.select_related("layer").defer("geometry", "layer__attribution"),
+        to_attr="located_districts",
+    )
+
+
+def _districts(root) -> list[District]:
+    cached = getattr(root, "located_districts", None)
+    return cached if cached is not None else list(root.districts.select_related("layer").defer("geometry"))
+
+
+@strawberry.interface(description="Anything with a place on the map.")
+class Located:
+    @strawberry_django.field(only=["location"], description="Where it is: a GeoJSON Point.")
+    def location(self, root: strawberry.Parent) -> GeoJSON:
+        return geometry_to_geojson(root.location)
+
+    @strawberry.field(description="Metres from `spatial.near.point` (WGS84 spheroid); null without `near`.")
+    def distance_meters(self, root: strawberry.Parent) -> float | None:
+        return getattr(root, "distance_meters", None)
+
+    @strawberry_django.field(only=["location_precision"], description="How exact `location` is for the caller.")
+    def location_precision(self, root: strawberry.Parent) -> LocationPrecision:
+        return LocationPrecision(root.location_precision)
+
+    @strawberry_django.field(
+        prefetch_related=[_districts_prefetch()],
+        description="The district of `layer` (a slug) that holds it; by default the first administrative layer's.",
+    )
+    def district(self, root: strawberry.Parent, layer: str | None = None) -> DistrictRef | None:
+        candidates = sorted(_districts(root), key=lambda d: (d.layer.kind != "ADMINISTRATIVE", d.layer_id))
+        for district in candidates:
+            if layer is None or district.layer.slug == layer:
+                return district
+        return None
+
+    @strawberry_django.field(
+        prefetch_related=[_districts_prefetch()],
+        description="Every district, of every boundary layer, that holds it.",
+    )
+    def districts(self, root: strawberry.Parent) -> list[DistrictRef]:
+        return sorted(_districts(root), key=lambda d: (d.layer_id, d.id))
+
+

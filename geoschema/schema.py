@@ -1,0 +1,35 @@
+"""The schema root: composes each app's Query, with the API's limits and caches."""
+
+import strawberry
+from django.conf import settings
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from geoschema.scalars import GEOJSON_SCALAR, GeoJSON
+from offers.graphql.schema import Query as OffersQuery
+from places.graphql.schema import Query as PlacesQuery
+
+Query = merge_types("Query", (PlacesQuery, OffersQuery))
+
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        """Client errors are the client's to read; unexpected ones are logged by geoschema.errors."""
+
+
+limits = settings.QUARTIER
+schema = Schema(
+    query=Query,
+    config=StrawberryConfig(relay_max_results=limits["PAGE_SIZE_MAX"], scalar_map={GeoJSON: GEOJSON_SCALAR}),
+    extensions=[
+        DjangoOptimizerExtension,
+        lambda: QueryDepthLimiter(max_depth=limits["MAX_QUERY_DEPTH"]),
+        lambda: MaxAliasesLimiter(max_alias_count=limits["MAX_ALIASES"]),
+        lambda: MaxTokensLimiter(max_token_count=limits["MAX_TOKENS"]),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ],
+)

@@ -1,0 +1,139 @@
+"""Every setting of Quartier, read from the environment with defaults that work on a laptop.
+
+In production (DJANGO_DEBUG unset or 0) DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS must be set.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(int(default))).lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+    SECRET_KEY = "insecure-development-key-only-for-a-laptop"
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "corsheaders",
+    "strawberry_django",
+    "places",
+    "offers",
+]
+
+MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+ROOT_URLCONF = "geoschema.urls"
+ASGI_APPLICATION = "geoschema.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# The database: DATABASE_URL, or the project-local cluster that `make run` / `make test` start.
+DATABASE_URL = os.environ.get(
+    "DATABASE_URL",
+    f"postgis://quartier:quartier@127.0.0.1:{os.environ.get('QUARTIER_PG_PORT', '54329')}/quartier",
+)
+_db = dj_database_url.parse(DATABASE_URL, engine="django.contrib.gis.db.backends.postgis")
+_db["OPTIONS"] = {
+    # Every statement is bounded, so no request can hold a connection for long.
+    "options": f"-c statement_timeout={int(os.environ.get('QUARTIER_STATEMENT_TIMEOUT_MS', '15000'))}",
+}
+if env_bool("QUARTIER_DB_POOL", True):
+    # psycopg's pool: a request borrows an open connection instead of paying for a new one.
+    _db["OPTIONS"]["pool"] = {
+        "min_size": int(os.environ.get("QUARTIER_DB_POOL_MIN", "2")),
+        "max_size": int(os.environ.get("QUARTIER_DB_POOL_MAX", "10")),
+        "timeout": float(os.environ.get("QUARTIER_DB_POOL_TIMEOUT", "5")),
+    }
+    _db["CONN_MAX_AGE"] = 0
+_db["TEST"] = {"NAME": os.environ.get("QUARTIER_TEST_DB_NAME", "test_quartier")}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# GDAL/GEOS may be pointed at other builds than the system's (for example the wheels' own).
+if os.environ.get("GDAL_LIBRARY_PATH"):
+    GDAL_LIBRARY_PATH = os.environ["GDAL_LIBRARY_PATH"]
+if os.environ.get("GEOS_LIBRARY_PATH"):
+    GEOS_LIBRARY_PATH = os.environ["GEOS_LIBRARY_PATH"]
+# Debian 12 ships GDAL 3.6; Django 5.2 warns for GDAL < 3.9 but needs nothing newer.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# CORS: the map frontends allowed to call the API from a browser.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ALLOW_ALL_ORIGINS", False)
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "origin", "user-agent"]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / ".local" / "static"
+
+# Limits of the API, each of which a client can hit and be told about (LIMIT_EXCEEDED).
+QUARTIER = {
+    "PAGE_SIZE_DEFAULT": 50,
+    "PAGE_SIZE_MAX": int(os.environ.get("QUARTIER_PAGE_SIZE_MAX", "500")),
+    "MAX_RADIUS_METERS": float(os.environ.get("QUARTIER_MAX_RADIUS_METERS", "50000")),
+    "MAX_BBOX_DEGREES": float(os.environ.get("QUARTIER_MAX_BBOX_DEGREES", "2")),
+    "MAX_GEOMETRY_VERTICES": int(os.environ.get("QUARTIER_MAX_GEOMETRY_VERTICES", "10000")),
+    "MAX_QUERY_DEPTH": int(os.environ.get("QUARTIER_MAX_QUERY_DEPTH", "10")),
+    "MAX_ALIASES": int(os.environ.get("QUARTIER_MAX_ALIASES", "15")),
+    "MAX_TOKENS": int(os.environ.get("QUARTIER_MAX_TOKENS", "2000")),
+}
+
+STRAWBERRY_DJANGO = {
+    "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,
+    "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": True,
+    "PAGINATION_DEFAULT_LIMIT": QUARTIER["PAGE_SIZE_DEFAULT"],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+}

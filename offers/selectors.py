@@ -1,0 +1,67 @@
+"""Reads on offers, needs and projects: QuerySets the GraphQL optimizer can still shape."""
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from offers.models import Need, Offer, Project
+
+
+def _exchange_filter(
+    queryset: QuerySet,
+    *,
+    kinds: list[str] | None,
+    categories: list[str] | None,
+    available_from: datetime | None,
+    available_until: datetime | None,
+) -> QuerySet:
+    if kinds:
+        queryset = queryset.filter(kind__in=kinds)
+    if categories:
+        queryset = queryset.filter(categories__overlap=categories)
+    # Windows overlap when each starts before the other ends; an open end never stops overlap.
+    if available_until is not None:
+        queryset = queryset.filter(Q(available_from__isnull=True) | Q(available_from__lte=available_until))
+    if available_from is not None:
+        queryset = queryset.filter(Q(available_until__isnull=True) | Q(available_until__gte=available_from))
+    return queryset
+
+
+def offers(
+    *,
+    kinds: list[str] | None = None,
+    categories: list[str] | None = None,
+    available_from: datetime | None = None,
+    available_until: datetime | None = None,
+) -> QuerySet[Offer]:
+    """Offers of these kinds, with any of these categories, available at some time in the window."""
+    return _exchange_filter(
+        Offer.objects.all(),
+        kinds=kinds,
+        categories=categories,
+        available_from=available_from,
+        available_until=available_until,
+    )
+
+
+def needs(
+    *,
+    kinds: list[str] | None = None,
+    categories: list[str] | None = None,
+    available_from: datetime | None = None,
+    available_until: datetime | None = None,
+) -> QuerySet[Need]:
+    """Needs of these kinds, with any of these categories, whose window meets the given one."""
+    return _exchange_filter(
+        Need.objects.all(),
+        kinds=kinds,
+        categories=categories,
+        available_from=available_from,
+        available_until=available_until,
+    )
+
+
+def projects(*, statuses: list[str] | None = None) -> QuerySet[Project]:
+    """Community projects, optionally of some statuses."""
+    queryset = Project.objects.all()
+    return queryset.filter(status__in=statuses) if statuses else queryset

@@ -1,0 +1,62 @@
+"""SQL expressions on locations that Django has no name for, shared by every app."""
+
+from django.contrib.gis.db.models import GeometryField, PointField
+from django.contrib.gis.geos import Point
+from django.db.models import F, FloatField, Func, Value
+
+
+class AsGeometry(Func):
+    """`location::geometry`: planar tests (inside a polygon, a viewport) on a geography point.
+
+    Located tables carry a GiST index on this very expression, so the tests use it; a planar
+    test agrees with what a map draws (and with shapely) for points near a boundary.
+    """
+
+    template = "(%(expressions)s)::geometry"
+    output_field = GeometryField(srid=4326)
+
+
+class GeographyPoint(Func):
+    """A literal WGS84 point as geography."""
+
+    template = "ST_SetSRID(ST_MakePoint(%(expressions)s), 4326)::geography"
+    output_field = PointField(geography=True, srid=4326)
+
+    def __init__(self, point: Point):
+        super().__init__(Value(float(point.x)), Value(float(point.y)))
+
+
+class DistanceTo(Func):
+    """ST_Distance from a located row to `origin` on the WGS84 spheroid, in metres."""
+
+    function = "ST_Distance"
+    output_field = FloatField()
+
+    def __init__(self, origin: Point, field: str = "location"):
+        self.origin = origin
+        super().__init__(F(field), GeographyPoint(origin))
+
+
+class KnnTo(Func):
+    """`location <-> origin`: the order in which the GiST index returns nearest first (on a sphere,
+    so only a bound for the exact spheroid order)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " <-> "
+    output_field = FloatField()
+
+    def __init__(self, origin: Point, field: str = "location"):
+        super().__init__(F(field), GeographyPoint(origin))
+
+
+class AsGeography(Func):
+    """`geometry::geography`, for metres on a polygon column."""
+
+    template = "(%(expressions)s)::geography"
+
+
+class PointOnSurface(Func):
+    """A point guaranteed inside a polygon: where a district "is" when placing it in another."""
+
+    function = "ST_PointOnSurface"
+    output_field = GeometryField(srid=4326)
