@@ -67,4 +67,4 @@ class Query:
     ) -> QuerySet:
         return located_list(selectors.points_of_interest(categories=categories), spatial, order_by)
 
-    node: relay.Node = strawberry_django.node(description="Any object by its global id.")
+    node: relay.Node | None = strawberry_django.node(description="Any object by its global id; null if there is none.")
