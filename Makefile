@@ -12,7 +12,7 @@ LOCAL_DB := $(if $(DATABASE_URL),,db)
 run: venv $(LOCAL_DB)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
-	$(VENV)/bin/uvicorn geoschema.asgi:application --host 127.0.0.1 --port $${PORT:-8000} --workers $${WEB_CONCURRENCY:-2}
+	$(VENV)/bin/uvicorn geoschema.asgi:application --host 127.0.0.1 --port $${PORT:-8000} --workers $${WEB_CONCURRENCY:-2} --lifespan off
 
 test: venv $(LOCAL_DB)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
