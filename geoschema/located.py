@@ -9,6 +9,7 @@ import strawberry_django
 from django.db.models import Prefetch
 
 from geoschema.scalars import GeoJSON, geometry_to_geojson
+from places.geo import Latitude, Longitude
 from places.models import District
 from places.models import LocationPrecision as PrecisionChoices
 
@@ -42,9 +43,16 @@ def _districts(root) -> list[District]:
 
 @strawberry.interface(description="Anything with a place on the map.")
 class Located:
-    @strawberry_django.field(only=["location"], description="Where it is: a GeoJSON Point.")
+    @strawberry_django.field(
+        annotate={"location_x": Longitude("location"), "location_y": Latitude("location")},
+        description="Where it is: a GeoJSON Point.",
+    )
     def location(self, root: strawberry.Parent) -> GeoJSON:
-        return geometry_to_geojson(root.location)
+        # Coordinates come from SQL as two floats: no geometry object to build for each row.
+        x = getattr(root, "location_x", None)
+        if x is None:  # fetched without the optimizer's annotation (a related object, node(id:))
+            return geometry_to_geojson(root.location)
+        return {"type": "Point", "coordinates": [x, root.location_y]}
 
     @strawberry.field(description="Metres from `spatial.near.point` (WGS84 spheroid); null without `near`.")
     def distance_meters(self, root: strawberry.Parent) -> float | None:

@@ -11,7 +11,6 @@ from typing import Any
 
 import strawberry
 from django.conf import settings
-from django.contrib.gis.measure import D
 from django.db import models
 from strawberry import Info, relay
 from strawberry_django.pagination import get_total_count
@@ -19,6 +18,7 @@ from strawberry_django.relay import DjangoListConnection
 
 from geoschema.errors import bad_input, limit_exceeded
 from places.geo import DistanceTo, KnnTo
+from places.selectors import within_radius
 
 # How much further than the bound the exact filter reaches: floating point, nothing more.
 BOUND_SLACK_M = 0.001
@@ -82,4 +82,4 @@ def _nearest_window(nodes: Any, *, after: str | None, first: int | None) -> mode
     bounds = list(nearest)
     if len(bounds) < upto:
         return None  # the whole list fits: nothing to narrow
-    return nodes.filter(location__dwithin=(distance.origin, D(m=max(bounds) + BOUND_SLACK_M)))
+    return within_radius(nodes, distance.origin, max(bounds) + BOUND_SLACK_M)

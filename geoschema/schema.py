@@ -2,7 +2,7 @@
 
 import strawberry
 from django.conf import settings
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -21,13 +21,18 @@ class Schema(strawberry.Schema):
 
 
 limits = settings.QUARTIER
+# The limiters' validation rules are built once: the validation cache keys on the rule classes,
+# so rules made afresh for each request would never hit it.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=limits["MAX_QUERY_DEPTH"]).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=limits["MAX_ALIASES"]).validation_rules,
+]
 schema = Schema(
     query=Query,
     config=StrawberryConfig(relay_max_results=limits["PAGE_SIZE_MAX"], scalar_map={GeoJSON: GEOJSON_SCALAR}),
     extensions=[
         DjangoOptimizerExtension,
-        lambda: QueryDepthLimiter(max_depth=limits["MAX_QUERY_DEPTH"]),
-        lambda: MaxAliasesLimiter(max_alias_count=limits["MAX_ALIASES"]),
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=limits["MAX_TOKENS"]),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),

@@ -2,7 +2,7 @@
 
 from django.contrib.gis.db.models import GeometryField, PointField
 from django.contrib.gis.geos import Point
-from django.db.models import F, FloatField, Func, Value
+from django.db.models import BooleanField, F, FloatField, Func, Value
 
 
 class AsGeometry(Func):
@@ -14,6 +14,20 @@ class AsGeometry(Func):
 
     template = "(%(expressions)s)::geometry"
     output_field = GeometryField(srid=4326)
+
+
+class Longitude(Func):
+    """ST_X of a located row's point."""
+
+    template = "ST_X((%(expressions)s)::geometry)"
+    output_field = FloatField()
+
+
+class Latitude(Func):
+    """ST_Y of a located row's point."""
+
+    template = "ST_Y((%(expressions)s)::geometry)"
+    output_field = FloatField()
 
 
 class GeographyPoint(Func):
@@ -35,6 +49,25 @@ class DistanceTo(Func):
     def __init__(self, origin: Point, field: str = "location"):
         self.origin = origin
         super().__init__(F(field), GeographyPoint(origin))
+
+
+class NearBox(Func):
+    """`location && _ST_Expand(origin, radius)`: the index condition of ST_DWithin on its own.
+
+    A radius filter is written as this box test plus `ST_Distance(...) <= radius`, not as
+    ST_DWithin: PostgreSQL estimates ST_DWithin on geography at a handful of rows whatever the
+    radius, and then sorts thousands of rows instead of walking the index nearest first. The box
+    test is estimated from the index statistics, and the distance test is the very figure that
+    `distanceMeters` shows, so a filter and its answer never disagree.
+    """
+
+    template = "%(expressions)s"
+    arg_joiner = " && "
+    output_field = BooleanField()
+
+    def __init__(self, origin: Point, radius_m: float, field: str = "location"):
+        expanded = Func(GeographyPoint(origin), Value(float(radius_m)), function="_ST_Expand")
+        super().__init__(F(field), expanded)
 
 
 class KnnTo(Func):

@@ -1,7 +1,7 @@
 """Reads on places, and the spatial filter that every located list shares.
 
 Each test is written the way PostGIS can answer it from an index:
-- near: ST_DWithin on the geography point (GiST), distances on the WGS84 spheroid;
+- near: the index's box test on the geography point (GiST), then the spheroid distance;
 - nearest first: the KNN operator `<->` bounds the candidates, then the exact spheroid distance
   orders them (see geoschema.pagination), ties by id;
 - inside a district: the district assignments kept on write (an indexed join);
@@ -17,7 +17,7 @@ from django.contrib.gis.measure import D
 from django.db import connection
 from django.db.models import QuerySet
 
-from places.geo import AsGeography, AsGeometry, DistanceTo, PointOnSurface
+from places.geo import AsGeography, AsGeometry, DistanceTo, NearBox, PointOnSurface
 from places.models import BoundaryLayer, Building, District, PointOfInterest
 
 
@@ -38,8 +38,7 @@ def located_filter(queryset: QuerySet, spatial: SpatialQuery | None, *, by_dista
     if spatial is None:
         return queryset
     if spatial.point is not None:
-        queryset = queryset.filter(location__dwithin=(spatial.point, D(m=spatial.radius_m)))
-        queryset = queryset.annotate(distance_meters=DistanceTo(spatial.point))
+        queryset = within_radius(queryset, spatial.point, spatial.radius_m)
         if by_distance:
             queryset = queryset.order_by("distance_meters", "id")
     if spatial.district is not None:
@@ -50,6 +49,13 @@ def located_filter(queryset: QuerySet, spatial: SpatialQuery | None, *, by_dista
     if spatial.bbox is not None:
         queryset = queryset.alias(_planar=planar).filter(_planar__intersects=spatial.bbox)
     return queryset
+
+
+def within_radius(queryset: QuerySet, point: Point, radius_m: float) -> QuerySet:
+    """Rows within `radius_m` metres of `point` on the spheroid, with `distance_meters`."""
+    return queryset.annotate(distance_meters=DistanceTo(point)).filter(
+        NearBox(point, radius_m), distance_meters__lte=radius_m
+    )
 
 
 def district_filter(queryset: QuerySet[District], spatial: SpatialQuery | None) -> QuerySet[District]:

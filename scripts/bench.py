@@ -1,0 +1,215 @@
+#!/usr/bin/env python
+"""The benchmark: `make bench` (or `python scripts/bench.py --offers 100000`).
+
+Loads N offers with seed_demo into a database of its own (`<name>_bench` beside DATABASE_URL's),
+starts the API as in production (uvicorn, 2 workers, pooled connections) and prints, for each
+question, the latency over HTTP (median and p95), the time of the raw SQL of the same question
+through psycopg, and their ratio: the figure that holds on a noisy machine. Then throughput with
+8 concurrent clients.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+BOROUGHS = SHARED / "montreal" / "arrondissements_19_derived.geojson"
+PYTHON = sys.executable
+CORE = (-73.70, 45.47, -73.55, 45.58)  # where the centres of the questions are drawn
+
+RADIUS = """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 1000}}, orderBy: DISTANCE, first: 100) {
+  totalCount edges { node { id title kind distanceMeters location } } } }"""
+RADIUS_SQL = """SELECT id, title, kind, ST_Distance(location, p) AS d, ST_AsGeoJSON(location), count(*) OVER ()
+  FROM offers_offer, (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography AS p) AS origin
+ WHERE ST_DWithin(location, p, 1000) ORDER BY d, id LIMIT 100"""
+NEAREST = """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 5000}}, orderBy: DISTANCE, first: 20) {
+  edges { node { id title kind distanceMeters location } } } }"""
+NEAREST_SQL = """SELECT id, title, kind, ST_Distance(location, p) AS d, ST_AsGeoJSON(location)
+  FROM offers_offer, (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography AS p) AS origin
+ WHERE ST_DWithin(location, p, 5000) ORDER BY location <-> p LIMIT 20"""
+DISTRICT = """query($d: ID!) { offers(spatial: {withinDistrict: $d}, first: 100) {
+  totalCount edges { node { id title kind location } } } }"""
+DISTRICT_SQL = """SELECT o.id, o.title, o.kind, ST_AsGeoJSON(o.location), count(*) OVER ()
+  FROM offers_offer o JOIN offers_offer_districts od ON od.offer_id = o.id
+ WHERE od.district_id = %(d)s ORDER BY o.id LIMIT 100"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--offers", type=int, default=100_000)
+    parser.add_argument("--needs", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=200, help="requests per question")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    env = bench_environment()
+    prepare(env, args.offers, args.needs)
+    server = start_server(env, args.port)
+    try:
+        rows = run(env, args)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+
+
+def bench_environment() -> dict:
+    base = os.environ.get("DATABASE_URL") or (
+        f"postgis://quartier:quartier@127.0.0.1:{os.environ.get('QUARTIER_PG_PORT', '54329')}/quartier"
+    )
+    url = urlparse(base)
+    env = dict(os.environ)
+    env["DATABASE_URL"] = urlunparse(url._replace(path=url.path + "_bench"))
+    env["DJANGO_DEBUG"] = "0"
+    env["DJANGO_SECRET_KEY"] = "benchmark-only"
+    env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    admin = urlunparse(url._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        name = url.path.lstrip("/") + "_bench"
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return env
+
+
+def sql_url(env: dict) -> str:
+    return urlunparse(urlparse(env["DATABASE_URL"])._replace(scheme="postgresql"))
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def prepare(env: dict, offers: int, needs: int) -> None:
+    manage(env, "migrate", "--no-input")
+    with psycopg.connect(sql_url(env)) as conn:
+        have = conn.execute("SELECT count(*) FROM offers_offer").fetchone()[0]
+        layers = conn.execute("SELECT count(*) FROM places_boundarylayer").fetchone()[0]
+    if not layers:
+        if BOROUGHS.exists():
+            manage(env, "import_boundaries", str(BOROUGHS), "--layer", "mtl-boroughs")
+        else:
+            manage(env, "import_boundaries", str(ROOT / "fixtures" / "demo_zones.geojson"), "--layer", "demo-zones")
+    if have != offers:
+        with psycopg.connect(sql_url(env)) as conn:
+            conn.execute("TRUNCATE offers_offer, offers_need, offers_offer_districts, offers_need_districts CASCADE")
+        started = time.monotonic()
+        manage(env, "seed_demo", "--offers", str(offers), "--needs", str(needs), "--seed", "1")
+        print(f"seed_demo: {offers} offers and {needs} needs in {time.monotonic() - started:.1f} s")
+    with psycopg.connect(sql_url(env), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [PYTHON, "-m", "uvicorn", "geoschema.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "2", "--lifespan", "off", "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    for _ in range(100):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("the API did not start")
+
+
+def run(env: dict, args) -> list[dict]:
+    rng = random.Random(42)
+    centres = [{"x": rng.uniform(CORE[0], CORE[2]), "y": rng.uniform(CORE[1], CORE[3])} for _ in range(50)]
+    with psycopg.connect(sql_url(env)) as conn:
+        districts = [row[0] for row in conn.execute("SELECT id FROM places_district ORDER BY id")]
+    from base64 import b64encode
+
+    def gid(pk: int) -> str:
+        return b64encode(f"District:{pk}".encode()).decode()
+
+    questions = [
+        ("radius 1 km, page of 100", RADIUS, lambda i: {"p": point(centres[i % 50])}, RADIUS_SQL, lambda i: centres[i % 50]),
+        ("nearest 20", NEAREST, lambda i: {"p": point(centres[i % 50])}, NEAREST_SQL, lambda i: centres[i % 50]),
+        ("within a borough, page of 100", DISTRICT, lambda i: {"d": gid(districts[i % len(districts)])}, DISTRICT_SQL,
+         lambda i: {"d": districts[i % len(districts)]}),
+    ]
+    url = f"http://127.0.0.1:{args.port}/graphql"
+    rows = []
+    print(f"\n{args.offers:,} offers; {args.requests} requests per question, one client, keep-alive; times in ms")
+    print(f"{'question':32} {'HTTP median':>11} {'HTTP p95':>9} {'SQL median':>10} {'ratio':>6} {'rows':>5}")
+    with httpx.Client() as client, psycopg.connect(sql_url(env)) as conn:
+        for name, query, variables, sql, params in questions:
+            for i in range(20):  # warm up both sides
+                client.post(url, json={"query": query, "variables": variables(i)})
+                conn.execute(sql, params(i)).fetchall()
+            http, raw, sizes = [], [], []
+            for i in range(args.requests):
+                started = time.perf_counter()
+                body = client.post(url, json={"query": query, "variables": variables(i)}).json()
+                http.append(time.perf_counter() - started)
+                assert "errors" not in body, body
+                sizes.append(len(body["data"]["offers"]["edges"]))
+                started = time.perf_counter()
+                conn.execute(sql, params(i)).fetchall()
+                raw.append(time.perf_counter() - started)
+            row = {
+                "question": name,
+                "http_median_ms": statistics.median(http) * 1000,
+                "http_p95_ms": quantile(http, 0.95) * 1000,
+                "sql_median_ms": statistics.median(raw) * 1000,
+                "rows": statistics.median(sizes),
+            }
+            row["ratio"] = row["http_median_ms"] / row["sql_median_ms"]
+            rows.append(row)
+            print(f"{name:32} {row['http_median_ms']:11.1f} {row['http_p95_ms']:9.1f} {row['sql_median_ms']:10.2f} "
+                  f"{row['ratio']:6.1f} {row['rows']:5.0f}")
+    rate = throughput(url, RADIUS, [{"p": point(c)} for c in centres], clients=8, seconds=10)
+    print(f"\nthroughput, radius question, 8 concurrent clients for 10 s: {rate:.0f} requests/s")
+    rows.append({"question": "throughput radius, 8 clients", "requests_per_second": rate})
+    return rows
+
+
+def point(centre: dict) -> dict:
+    return {"longitude": centre["x"], "latitude": centre["y"]}
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def throughput(url: str, query: str, variables: list[dict], *, clients: int, seconds: float) -> float:
+    done = [0] * clients
+    deadline = time.monotonic() + seconds
+
+    def worker(k: int) -> None:
+        with httpx.Client() as client:
+            i = k
+            while time.monotonic() < deadline:
+                client.post(url, json={"query": query, "variables": variables[i % len(variables)]}).raise_for_status()
+                done[k] += 1
+                i += clients
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / seconds
+
+
+if __name__ == "__main__":
+    main()
