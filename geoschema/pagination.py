@@ -5,6 +5,8 @@ Nearest first must follow the exact spheroid distance (what `distanceMeters` sho
 orders by the `<->` sphere distance. So for a page ending at position n, the n nearest rows by the
 index give a distance bound D: the true n nearest are all within D on the spheroid. The page is
 then sorted exactly among the rows within D only, instead of among all rows within the radius.
+When the caller asks for `totalCount`, every row within the radius is measured anyway, and the
+plain query (sort and count in one pass) is used instead.
 """
 
 from typing import Any
@@ -13,18 +15,36 @@ import strawberry
 from django.conf import settings
 from django.db import models
 from strawberry import Info, relay
+from strawberry.relay.types import Edge
 from strawberry_django.pagination import get_total_count
 from strawberry_django.relay import DjangoListConnection
+from strawberry_django.relay.list_connection import _should_optimize_total_count
 
 from geoschema.errors import bad_input, limit_exceeded
 from places.geo import DistanceTo, KnnTo
 from places.selectors import within_radius
 
+CURSOR_PREFIX = Edge.CURSOR_PREFIX  # "arrayconnection": cursors are positions in the list
 # How much further than the bound the exact filter reaches: floating point, nothing more.
 BOUND_SLACK_M = 0.001
 
 
-def check_page(first: int | None, last: int | None) -> int | None:
+def cursor_offset(cursor: str | None, argument: str) -> int | None:
+    """The position a cursor of these lists points at, or BAD_INPUT."""
+    if cursor is None:
+        return None
+    try:
+        prefix, position = relay.from_base64(cursor)
+        if prefix != CURSOR_PREFIX:
+            raise ValueError(prefix)
+        return int(position)
+    except (ValueError, TypeError) as exc:
+        raise bad_input(f"'{argument}' is not a cursor of this list: {cursor!r}") from exc
+
+
+def check_page(first: int | None, last: int | None, after: str | None, before: str | None) -> int | None:
+    cursor_offset(after, "after")
+    cursor_offset(before, "before")
     limit = settings.QUARTIER["PAGE_SIZE_MAX"]
     for name, value in (("first", first), ("last", last)):
         if value is not None and value < 0:
@@ -48,9 +68,12 @@ class GeoConnection(DjangoListConnection[relay.NodeType]):
 
     @classmethod
     def resolve_connection(cls, nodes, *, info: Info, before=None, after=None, first=None, last=None, **kwargs):
-        first = check_page(first, last)
+        first = check_page(first, last, after, before)
         kwargs["max_results"] = settings.QUARTIER["PAGE_SIZE_MAX"]
-        window = _nearest_window(nodes, after=after, first=first) if last is None and before is None else None
+        # With totalCount asked for, every row within the radius is measured anyway: one query that
+        # sorts them and counts them (a window function) is then cheaper than a bound and a count.
+        narrow = last is None and before is None and not _should_optimize_total_count(info)
+        window = _nearest_window(nodes, after=after, first=first) if narrow else None
         if window is None:
             return super().resolve_connection(
                 nodes, info=info, before=before, after=after, first=first, last=last, **kwargs
@@ -67,12 +90,7 @@ def _nearest_window(nodes: Any, *, after: str | None, first: int | None) -> mode
     distance = nodes.query.annotations.get("distance_meters")
     if not isinstance(distance, DistanceTo) or tuple(nodes.query.order_by[:1]) != ("distance_meters",):
         return None
-    offset = 0
-    if after:
-        try:
-            offset = int(relay.from_base64(after)[1]) + 1
-        except (ValueError, TypeError) as exc:
-            raise bad_input(f"'after' is not a cursor of this list: {after!r}") from exc
+    offset = cursor_offset(after, "after") + 1 if after else 0
     upto = offset + first + 1  # one more tells whether a next page exists
     nearest = (
         nodes.prefetch_related(None)

@@ -48,9 +48,8 @@ LISTS = {
                  "title status organisation { name } needs { title } district { name }"),
 }
 # The page (its total by a window function, to-one relations joined), then one query per to-many
-# relation (districts, needs); nearest-first lists add the index bound and a separate total
-# (geoschema.pagination); `districts(layer:)` first looks the layer up.
-EXPECTED_QUERIES = {"districts": 2, "buildings": 2, "pointsOfInterest": 4, "offers": 4, "needs": 2, "projects": 3}
+# relation (districts, needs); `districts(layer:)` first looks the layer up.
+EXPECTED_QUERIES = {"districts": 2, "buildings": 2, "pointsOfInterest": 2, "offers": 2, "needs": 2, "projects": 3}
 
 
 def count_queries(gql, field: str, size: int) -> tuple[int, int]:
@@ -107,3 +106,17 @@ def test_within_geometry_and_bbox_use_the_planar_index():
 
     text = plan(SpatialQuery(bbox=Polygon.from_bbox((-73.59, 45.51, -73.58, 45.52))))
     assert "offer_location_planar" in text, text
+
+
+def test_a_nearest_page_without_total_is_narrowed_through_the_index(gql):
+    """Without totalCount, a nearest-first page costs the index bound and the page itself."""
+    query = """query($p: PointInput!, $n: Int) {
+      offers(spatial: {near: {point: $p, radiusMeters: 20000}}, orderBy: DISTANCE, first: $n) { edges { node { id } } }
+    }"""
+    gql(query, {"p": CENTRE, "n": 1})
+    with CaptureQueriesContext(connection) as ctx:
+        body = gql(query, {"p": CENTRE, "n": 5})
+    assert len(body["data"]["offers"]["edges"]) == 5
+    bound, page = (q["sql"] for q in ctx.captured_queries)
+    assert "<->" in bound and "LIMIT 6" in bound
+    assert page.count("_ST_Expand") == 2, "the page is narrowed to the bound"
