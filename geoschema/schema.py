@@ -8,10 +8,11 @@ from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from geoschema.scalars import GEOJSON_SCALAR, GeoJSON
+from matching.graphql.schema import Query as MatchingQuery
 from offers.graphql.schema import Query as OffersQuery
 from places.graphql.schema import Query as PlacesQuery
 
-Query = merge_types("Query", (PlacesQuery, OffersQuery))
+Query = merge_types("Query", (PlacesQuery, OffersQuery, MatchingQuery))
 
 
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "strawberry_django",
     "places",
     "offers",
+    "matching",
 ]
 
 MIDDLEWARE = [

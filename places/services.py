@@ -12,6 +12,12 @@ from places.models import BoundaryLayer, Located
 SUBDIVIDE_MAX_VERTICES = 128
 
 
+def lift_statement_timeout() -> None:
+    """Inside a transaction: let bulk work (imports, seeding) run past the API's statement timeout."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 0")
+
+
 def located_models() -> list[type[Located]]:
     """Every concrete model that has a location and belongs to districts."""
     return [m for m in apps.get_models() if issubclass(m, Located)]

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.contrib.gis.geos import Point, Polygon
 from strawberry import relay
 
-from geoschema.errors import bad_input, limit_exceeded, not_found
+from geoschema.errors import bad_input, limit_exceeded
+from geoschema.ids import object_from_id
 from geoschema.scalars import GeoJSON
 from places.models import District
 from places.selectors import SpatialQuery
@@ -89,12 +90,7 @@ class SpatialFilter:
 
 
 def district_from_id(global_id: relay.GlobalID, argument: str) -> District:
-    if global_id.type_name != "District":
-        raise bad_input(f"{argument} must be the id of a District, got one of a {global_id.type_name}")
-    try:
-        return District.objects.only("id", "geometry").get(pk=int(global_id.node_id))
-    except (ValueError, District.DoesNotExist) as exc:
-        raise not_found(f"{argument}: no district with id {global_id}") from exc
+    return object_from_id(global_id, "District", District.objects.only("id", "geometry"), argument)
 
 
 def spatial_query(spatial: SpatialFilter | None, order_by_distance: bool) -> SpatialQuery | None:

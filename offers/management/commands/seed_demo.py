@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from offers.models import HelpKind, Need, Offer
 from places.models import District
-from places.services import districts_assign
+from places.services import districts_assign, lift_statement_timeout
 
 CATEGORIES = {
     HelpKind.MONEY: (["fundraising", "microgrant"], "CAD", (20, 2000)),
@@ -53,6 +53,7 @@ class Command(BaseCommand):
         nprng = np.random.default_rng(options["seed"])
         area = self._area(options["layer"])
         with transaction.atomic():
+            lift_statement_timeout()
             for model, count, extra in (
                 (Offer, options["offers"], ("service_radius_m",)),
                 (Need, options["needs"], ("search_radius_m",)),

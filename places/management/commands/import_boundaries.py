@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from places.models import BoundaryLayer, District
-from places.services import layer_refresh
+from places.services import layer_refresh, lift_statement_timeout
 from places.sources import SourceError, as_multipolygon, open_layer, pick_field, read_features
 
 CODE_FIELDS = ("code", "codeid", "c_ar", "c_qu", "no_qr", "insee", "id", "num", "objectid")
@@ -34,6 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             with transaction.atomic():
+                lift_statement_timeout()
                 self._import(options)
         except SourceError as exc:
             raise CommandError(str(exc)) from exc

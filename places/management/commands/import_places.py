@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from places.models import PointOfInterest
-from places.services import districts_assign
+from places.services import districts_assign, lift_statement_timeout
 from places.sources import SourceError, open_layer, pick_field, read_features
 
 ID_FIELDS = ("id", "objectid", "fid", "identifiant", "stationcode")
@@ -32,6 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             with transaction.atomic():
+                lift_statement_timeout()
                 self._import(options)
         except SourceError as exc:
             raise CommandError(str(exc)) from exc

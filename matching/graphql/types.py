@@ -1,0 +1,32 @@
+"""GraphQL types of matching."""
+
+import strawberry
+
+from matching.selectors import Match
+from offers.graphql.types import NeedType, OfferType
+
+
+@strawberry.type(name="MatchReason", description="One part of a match's score.")
+class MatchReasonType:
+    name: str = strawberry.field(description="distance, categories, time, capacity or recency")
+    value: float = strawberry.field(description="How well this part fits, 0..1.")
+    weight: float = strawberry.field(description="Its share of the score.")
+
+
+@strawberry.type(name="Match", description="An offer that can serve a need, and how well.")
+class MatchType:
+    offer: OfferType
+    need: NeedType
+    score: float = strawberry.field(description="0..1, the weighted sum of the reasons.")
+    distance_meters: float
+    reasons: list[MatchReasonType]
+
+    @classmethod
+    def from_match(cls, match: Match) -> "MatchType":
+        return cls(
+            offer=match.offer,
+            need=match.need,
+            score=match.score.value,
+            distance_meters=match.distance_m,
+            reasons=[MatchReasonType(name=r.name, value=r.value, weight=r.weight) for r in match.score.reasons],
+        )

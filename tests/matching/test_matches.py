@@ -1,0 +1,104 @@
+"""Given the seeded offers and needs over Montreal, when matches are asked for, then the candidates
+are exactly those a brute-force oracle finds (pyproj distances, the same rules), best first."""
+
+import random
+
+import pytest
+from pyproj import Geod
+from strawberry.relay import GlobalID
+
+from matching.selectors import CANDIDATES, needs_for_offer, offers_for_need
+from offers.models import Need, Offer
+from tests.conftest import codes
+
+pytestmark = pytest.mark.django_db
+GEOD = Geod(ellps="WGS84")
+
+
+def overlaps(a_from, a_until, b_from, b_until) -> bool:
+    return (a_from is None or b_until is None or a_from <= b_until) and (a_until is None or b_from is None or b_from <= a_until)
+
+
+def can_serve(offer: Offer, need: Need) -> tuple[bool, float]:
+    distance = GEOD.inv(offer.location.x, offer.location.y, need.location.x, need.location.y)[2]
+    ok = (
+        offer.kind == need.kind
+        and offer.status == "OPEN" and need.status == "OPEN"
+        and (offer.quantity is None or offer.quantity > 0) and (need.quantity is None or need.quantity > 0)
+        and distance <= min(offer.service_radius_m, need.search_radius_m)
+        and (not offer.categories or not need.categories or set(offer.categories) & set(need.categories))
+        and overlaps(offer.available_from, offer.available_until, need.available_from, need.available_until)
+    )
+    return bool(ok), distance
+
+
+@pytest.fixture(scope="module")
+def everything(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        return list(Offer.objects.all()), list(Need.objects.all())
+
+
+def test_offers_for_a_need_are_exactly_the_oracle_candidates(everything):
+    offers, needs = everything
+    found_any = 0
+    for need in random.Random(3).sample(needs, 60):
+        expected = {}
+        for offer in offers:
+            ok, distance = can_serve(offer, need)
+            if ok:
+                expected[offer.pk] = distance
+        got = {o.pk: o.distance_meters for o in offers_for_need(need)}
+        assert len(expected) < CANDIDATES
+        assert set(got) == set(expected), need.pk
+        for pk, distance in got.items():
+            assert distance == pytest.approx(expected[pk], abs=0.1)
+        found_any += bool(got)
+    assert found_any > 20
+
+
+def test_needs_for_an_offer_are_exactly_the_oracle_candidates(everything):
+    offers, needs = everything
+    found_any = 0
+    for offer in random.Random(4).sample(offers, 60):
+        expected = {n.pk for n in needs if can_serve(offer, n)[0]}
+        got = {n.pk for n in needs_for_offer(offer)}
+        assert got == expected, offer.pk
+        found_any += bool(got)
+    assert found_any > 5
+
+
+MATCHES = """query($id: ID!, $first: Int) {
+  matches(needId: $id, first: $first) { score distanceMeters reasons { name value weight } offer { id kind } need { id } }
+}"""
+
+
+def test_matches_come_best_first_with_their_reasons(gql, everything):
+    offers, needs = everything
+    need = max(needs, key=lambda n: len(offers_for_need(n)))
+    candidates = len(offers_for_need(need))
+    body = gql(MATCHES, {"id": str(GlobalID("Need", str(need.pk))), "first": 5})
+    matches = body["data"]["matches"]
+    assert len(matches) == min(5, candidates) and candidates >= 5
+    scores = [m["score"] for m in matches]
+    assert scores == sorted(scores, reverse=True)
+    for match in matches:
+        assert match["need"]["id"] == str(GlobalID("Need", str(need.pk)))
+        assert match["offer"]["kind"] == need.kind
+        assert match["score"] == pytest.approx(sum(r["value"] * r["weight"] for r in match["reasons"]), abs=1e-3)
+        assert 0 <= match["score"] <= 1
+
+
+def test_matches_for_an_offer_name_needs_it_can_serve(gql, everything):
+    offers, needs = everything
+    offer = max(random.Random(8).sample(offers, 200), key=lambda o: len(needs_for_offer(o)))
+    body = gql("""query($id: ID!) { matchesForOffer(offerId: $id, first: 50) { score need { id kind } } }""",
+               {"id": str(GlobalID("Offer", str(offer.pk)))})
+    got = {int(GlobalID.from_id(m["need"]["id"]).node_id) for m in body["data"]["matchesForOffer"]}
+    expected = {n.pk for n in needs if can_serve(offer, n)[0]}
+    assert got and got <= expected and len(got) == min(50, len(expected))
+
+
+def test_matches_refuse_bad_ids(gql):
+    assert codes(gql(MATCHES, {"id": str(GlobalID("Need", "99999999"))}, expect_errors=True)) == ["NOT_FOUND"]
+    assert codes(gql(MATCHES, {"id": str(GlobalID("Offer", "1"))}, expect_errors=True)) == ["BAD_INPUT"]
+    assert codes(gql(MATCHES, {"id": str(GlobalID("Need", "1")), "first": 1000}, expect_errors=True)) == ["LIMIT_EXCEEDED"]
