@@ -8,7 +8,7 @@ import logging
 import re
 from enum import StrEnum
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import DatabaseError, OperationalError
 from graphql import GraphQLError
 
@@ -56,8 +56,10 @@ def format_error(error: GraphQLError) -> dict:
     original = error.original_error
     while isinstance(original, GraphQLError) and original.original_error is not None:
         original = original.original_error
-    code, message = _classify(original, error)
     formatted = error.formatted
+    if (formatted.get("extensions") or {}).get("code") in Code.__members__:
+        return formatted  # already classified where it was raised (permission classes)
+    code, message = _classify(original, error)
     formatted["message"] = message
     formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
     return formatted
@@ -73,6 +75,8 @@ def _classify(original: BaseException | None, error: GraphQLError) -> tuple[str,
         return original.code, error.message
     if isinstance(original, ValidationError):
         return Code.BAD_INPUT, "; ".join(original.messages)
+    if isinstance(original, PermissionDenied):
+        return Code.FORBIDDEN, str(original) or "you may not do this"
     if isinstance(original, ObjectDoesNotExist):
         return Code.NOT_FOUND, str(original)
     if isinstance(original, OperationalError) and "statement timeout" in str(original):

@@ -7,12 +7,16 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from accounts.graphql.schema import Mutation as AccountsMutation
+from accounts.graphql.schema import Query as AccountsQuery
 from geoschema.scalars import GEOJSON_SCALAR, GeoJSON
 from matching.graphql.schema import Query as MatchingQuery
+from offers.graphql.mutations import Mutation as OffersMutation
 from offers.graphql.schema import Query as OffersQuery
 from places.graphql.schema import Query as PlacesQuery
 
-Query = merge_types("Query", (PlacesQuery, OffersQuery, MatchingQuery))
+Query = merge_types("Query", (PlacesQuery, OffersQuery, MatchingQuery, AccountsQuery))
+Mutation = merge_types("Mutation", (AccountsMutation, OffersMutation))
 
 
 
@@ -30,6 +34,7 @@ LIMIT_RULES = [
 ]
 schema = Schema(
     query=Query,
+    mutation=Mutation,
     config=StrawberryConfig(relay_max_results=limits["PAGE_SIZE_MAX"], scalar_map={GeoJSON: GEOJSON_SCALAR}),
     extensions=[
         DjangoOptimizerExtension,

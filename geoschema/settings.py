@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "strawberry_django",
     "places",
+    "accounts",
     "offers",
     "matching",
 ]
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
@@ -107,6 +109,13 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ALLOW_ALL_ORIGINS", False)
 CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "origin", "user-agent"]
 
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = False
@@ -124,6 +133,9 @@ QUARTIER = {
     "MAX_QUERY_DEPTH": int(os.environ.get("QUARTIER_MAX_QUERY_DEPTH", "10")),
     "MAX_ALIASES": int(os.environ.get("QUARTIER_MAX_ALIASES", "15")),
     "MAX_TOKENS": int(os.environ.get("QUARTIER_MAX_TOKENS", "2000")),
+    "TOKEN_DAYS": int(os.environ.get("QUARTIER_TOKEN_DAYS", "30")),
+    "LOGIN_MAX_FAILURES": int(os.environ.get("QUARTIER_LOGIN_MAX_FAILURES", "5")),
+    "LOGIN_WINDOW_MINUTES": int(os.environ.get("QUARTIER_LOGIN_WINDOW_MINUTES", "15")),
 }
 
 STRAWBERRY_DJANGO = {

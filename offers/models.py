@@ -1,6 +1,7 @@
 """What people and organisations offer, what they need, and the projects that gather needs."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
@@ -46,6 +47,20 @@ class Exchange(Located):
 
     class Meta:
         abstract = True
+
+    def clean(self) -> None:
+        errors = {}
+        if self.available_from and self.available_until and self.available_from > self.available_until:
+            errors["available_until"] = "the window must end after it starts"
+        if self.quantity is not None and self.quantity <= 0:
+            errors["quantity"] = "a quantity must be more than 0 (leave it empty when it does not count)"
+        largest = settings.QUARTIER["MAX_RADIUS_METERS"]
+        for field in ("service_radius_m", "search_radius_m"):
+            radius = getattr(self, field, None)
+            if radius is not None and not 0 < radius <= largest:
+                errors[field] = f"a radius is more than 0 and at most {largest:g} m"
+        if errors:
+            raise ValidationError(errors)
 
 
 class Offer(Exchange):
@@ -126,3 +141,32 @@ class Need(Exchange):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Pledge(models.Model):
+    """An offer committed to a need for a quantity. Accepted and fulfilled pledges use up capacity:
+    the remaining quantity of an offer and of a need never goes below zero (offers.services)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "PROPOSED"
+        ACCEPTED = "ACCEPTED"
+        DECLINED = "DECLINED"
+        FULFILLED = "FULFILLED"
+        CANCELLED = "CANCELLED"
+
+    COMMITTED = (Status.ACCEPTED, Status.FULFILLED)
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="pledges")
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="pledges")
+    quantity = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="pledge_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of {self.offer} for {self.need} ({self.status})"

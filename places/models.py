@@ -1,5 +1,6 @@
 """Boundary layers and their districts, buildings, points of interest and organisations."""
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
@@ -147,6 +148,9 @@ class Organisation(Located):
     categories = ArrayField(models.CharField(max_length=80), default=list, blank=True)
     address = models.CharField(max_length=300, blank=True)
     website = models.URLField(blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="organisations", help_text="People who act for it."
+    )
 
     class Meta:
         ordering = ["id"]

@@ -44,8 +44,11 @@ def gql(db):
     """POST a GraphQL query the way a map frontend does; returns the decoded JSON answer."""
     client = Client(HTTP_HOST="localhost")
 
-    def post(query: str, variables: dict | None = None, expect_errors: bool = False) -> dict:
-        response = client.post("/graphql", {"query": query, "variables": variables or {}}, content_type="application/json")
+    def post(query: str, variables: dict | None = None, expect_errors: bool = False, token: str | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = client.post(
+            "/graphql", {"query": query, "variables": variables or {}}, content_type="application/json", headers=headers
+        )
         assert response.status_code == 200, response.content
         body = response.json()
         if not expect_errors:
@@ -57,3 +60,18 @@ def gql(db):
 
 def codes(body: dict) -> list[str]:
     return [error["extensions"]["code"] for error in body.get("errors", [])]
+
+
+REGISTER = """mutation($email: String!, $password: String!) {
+  register(email: $email, password: $password, displayName: "Test") { token user { email } }
+}"""
+
+
+@pytest.fixture
+def register(gql):
+    """Register a person and return their bearer token."""
+
+    def make(email: str, password: str = "a long enough passphrase 42") -> str:
+        return gql(REGISTER, {"email": email, "password": password})["data"]["register"]["token"]
+
+    return make

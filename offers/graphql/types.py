@@ -15,6 +15,7 @@ from places.graphql.types import OrganisationType
 HelpKind = strawberry.enum(models.HelpKind, description="The kinds of help that cross Quartier.")
 OfferStatus = strawberry.enum(Enum("OfferStatus", {c.value: c.value for c in models.Offer.Status}))
 NeedStatus = strawberry.enum(Enum("NeedStatus", {c.value: c.value for c in models.Need.Status}))
+PledgeStatus = strawberry.enum(Enum("PledgeStatus", {c.value: c.value for c in models.Pledge.Status}))
 ProjectStatus = strawberry.enum(Enum("ProjectStatus", {c.value: c.value for c in models.Project.Status}))
 
 
@@ -66,3 +67,14 @@ class NeedType(relay.Node, Located, Exchange):
     search_radius_meters: float = strawberry_django.field(field_name="search_radius_m")
     deadline: datetime | None
     project: ProjectType | None
+
+
+@strawberry_django.type(models.Pledge, name="Pledge")
+class PledgeType(relay.Node):
+    id: relay.NodeID[int]
+    offer: OfferType
+    need: NeedType
+    quantity: Decimal
+    status: PledgeStatus
+    created_at: datetime
+    responded_at: datetime | None

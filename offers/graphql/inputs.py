@@ -1,0 +1,65 @@
+"""Inputs of the offers mutations."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry import relay
+
+from offers.graphql.types import HelpKind
+from places.graphql.inputs import PointInput
+
+
+@strawberry.input(description="A new offer.")
+class OfferInput:
+    title: str
+    kind: HelpKind
+    location: PointInput
+    description: str = ""
+    categories: list[str] = strawberry.field(default_factory=list)
+    quantity: Decimal | None = None
+    unit: str = ""
+    available_from: datetime | None = None
+    available_until: datetime | None = None
+    service_radius_meters: float = 2000.0
+    organisation_id: relay.GlobalID | None = strawberry.field(default=None, description="Offer in its name.")
+
+
+@strawberry.input(description="Changes to an offer: only the fields given change.")
+class OfferPatch:
+    title: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    categories: list[str] | None = strawberry.UNSET
+    quantity: Decimal | None = strawberry.UNSET
+    unit: str | None = strawberry.UNSET
+    available_from: datetime | None = strawberry.UNSET
+    available_until: datetime | None = strawberry.UNSET
+    service_radius_meters: float | None = strawberry.UNSET
+    location: PointInput | None = strawberry.UNSET
+
+
+@strawberry.input(description="A new need, standing alone or part of a project.")
+class NeedInput:
+    title: str
+    kind: HelpKind
+    location: PointInput | None = strawberry.field(default=None, description="Defaults to the project's place.")
+    project_id: relay.GlobalID | None = None
+    description: str = ""
+    categories: list[str] = strawberry.field(default_factory=list)
+    quantity: Decimal | None = None
+    unit: str = ""
+    available_from: datetime | None = None
+    available_until: datetime | None = None
+    search_radius_meters: float = 2000.0
+    deadline: datetime | None = None
+
+
+@strawberry.input(description="A new community project.")
+class ProjectInput:
+    title: str
+    location: PointInput
+    description: str = ""
+    funding_goal: Decimal | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    organisation_id: relay.GlobalID | None = None

@@ -1,0 +1,94 @@
+"""Mutations of offers, needs, projects and pledges: parse, call a service, return."""
+
+import dataclasses
+from decimal import Decimal
+
+import strawberry
+from strawberry import relay
+
+from accounts.permissions import IsAuthenticated
+from geoschema.errors import bad_input
+from geoschema.ids import object_from_id
+from offers import services
+from offers.graphql.inputs import NeedInput, OfferInput, OfferPatch, ProjectInput
+from offers.graphql.types import NeedType, OfferType, PledgeType, ProjectType
+from offers.models import Need, Offer, Pledge, Project
+from places.models import Organisation
+
+RENAMED = {"service_radius_meters": "service_radius_m", "search_radius_meters": "search_radius_m"}
+
+
+def _fields(data, *, skip: tuple[str, ...] = ()) -> dict:
+    """An input's given values as model fields: enums to values, points checked, names mapped."""
+    fields = {}
+    for f in dataclasses.fields(data):
+        value = getattr(data, f.name)
+        if f.name in skip or value is strawberry.UNSET:
+            continue
+        if hasattr(value, "to_point"):
+            value = value.to_point(f.name)
+        elif hasattr(value, "value") and f.name == "kind":
+            value = value.value
+        fields[RENAMED.get(f.name, f.name)] = value
+    return fields
+
+
+def _organisation(global_id: relay.GlobalID | None) -> Organisation | None:
+    if global_id is None:
+        return None
+    return object_from_id(global_id, "Organisation", Organisation.objects.all(), "organisationId")
+
+
+def _user(info: strawberry.Info):
+    return info.context.request.user
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Offer help around a place.")
+    def create_offer(self, info: strawberry.Info, input: OfferInput) -> OfferType:
+        return services.offer_create(
+            user=_user(info), organisation=_organisation(input.organisation_id), **_fields(input, skip=("organisation_id",))
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Change an offer you made.")
+    def update_offer(self, info: strawberry.Info, id: relay.GlobalID, input: OfferPatch) -> OfferType:
+        offer = object_from_id(id, "Offer", Offer.objects.all(), "id")
+        changes = _fields(input)
+        if not changes:
+            raise bad_input("give at least one field to change")
+        return services.offer_update(user=_user(info), offer=offer, **changes)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Close an offer you made.")
+    def close_offer(self, info: strawberry.Info, id: relay.GlobalID) -> OfferType:
+        offer = object_from_id(id, "Offer", Offer.objects.all(), "id")
+        return services.offer_close(user=_user(info), offer=offer)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Ask for help.")
+    def create_need(self, info: strawberry.Info, input: NeedInput) -> NeedType:
+        project = None
+        if input.project_id is not None:
+            project = object_from_id(input.project_id, "Project", Project.objects.all(), "projectId")
+        elif input.location is None:
+            raise bad_input("a need needs a location, or a projectId to take the project's")
+        fields = _fields(input, skip=("project_id",))
+        if fields.get("location") is None:
+            fields.pop("location", None)
+        return services.need_create(user=_user(info), project=project, **fields)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Start a community project.")
+    def create_project(self, info: strawberry.Info, input: ProjectInput) -> ProjectType:
+        return services.project_create(
+            user=_user(info), organisation=_organisation(input.organisation_id), **_fields(input, skip=("organisation_id",))
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Propose part of your offer for a need.")
+    def pledge(self, info: strawberry.Info, offer_id: relay.GlobalID, need_id: relay.GlobalID, quantity: Decimal) -> PledgeType:
+        offer = object_from_id(offer_id, "Offer", Offer.objects.all(), "offerId")
+        need = object_from_id(need_id, "Need", Need.objects.all(), "needId")
+        return services.pledge_create(user=_user(info), offer=offer, need=need, quantity=quantity)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Accept or decline a pledge to your need.")
+    def respond_to_pledge(self, info: strawberry.Info, pledge_id: relay.GlobalID, accept: bool) -> PledgeType:
+        pledge = object_from_id(pledge_id, "Pledge", Pledge.objects.all(), "pledgeId")
+        return services.pledge_respond(user=_user(info), pledge=pledge, accept=accept)

@@ -1,0 +1,148 @@
+"""Writes on offers, needs, projects and pledges: each checks who acts, validates, and runs in one
+transaction, so a failure half-way writes nothing."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.permissions import acts_for, can_change
+from geoschema.errors import ApiError, Code, bad_input
+from offers.models import Need, Offer, Pledge, Project
+from places.models import Organisation
+from places.services import located_assign_districts
+
+
+def _check_organisation(user, organisation: Organisation | None) -> None:
+    if not acts_for(user, organisation):
+        raise PermissionDenied(f"you are not a member of {organisation.name}")
+
+
+def _save_located(instance, *, moved: bool = True):
+    instance.full_clean()
+    instance.save()
+    if moved:
+        located_assign_districts(instance)
+    return instance
+
+
+@transaction.atomic
+def offer_create(*, user, organisation: Organisation | None = None, **fields: Any) -> Offer:
+    """A new open offer by `user` (or by an organisation `user` acts for)."""
+    _check_organisation(user, organisation)
+    return _save_located(Offer(owner=user, organisation=organisation, **fields))
+
+
+@transaction.atomic
+def offer_update(*, user, offer: Offer, **changes: Any) -> Offer:
+    """Change an offer's fields; only its owner's side may."""
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if not can_change(user, offer):
+        raise PermissionDenied("only the one who made this offer may change it")
+    if offer.status == Offer.Status.CLOSED:
+        raise ApiError(Code.CONFLICT, "this offer is closed")
+    for name, value in changes.items():
+        setattr(offer, name, value)
+    committed = committed_quantity(offer=offer)
+    if offer.quantity is not None and offer.quantity < committed:
+        raise bad_input(f"quantity cannot go below what is already pledged ({committed})")
+    return _save_located(offer, moved="location" in changes)
+
+
+@transaction.atomic
+def offer_close(*, user, offer: Offer) -> Offer:
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if not can_change(user, offer):
+        raise PermissionDenied("only the one who made this offer may close it")
+    offer.status = Offer.Status.CLOSED
+    offer.save(update_fields=["status"])
+    return offer
+
+
+@transaction.atomic
+def project_create(*, user, organisation: Organisation | None = None, **fields: Any) -> Project:
+    """A new community project carried by `user` (or an organisation they act for)."""
+    _check_organisation(user, organisation)
+    return _save_located(Project(owner=user, organisation=organisation, **fields))
+
+
+@transaction.atomic
+def need_create(*, user, project: Project | None = None, organisation: Organisation | None = None, **fields: Any) -> Need:
+    """A new need, standing alone or part of a project its carrier manages (at the project's place
+    unless another is given)."""
+    if project is not None:
+        if not can_change(user, project):
+            raise PermissionDenied("only the project's carrier may add needs to it")
+        organisation = organisation or project.organisation
+        fields.setdefault("location", project.location)
+    _check_organisation(user, organisation)
+    return _save_located(Need(owner=user, organisation=organisation, project=project, **fields))
+
+
+def committed_quantity(*, offer: Offer | None = None, need: Need | None = None) -> Decimal:
+    pledges = Pledge.objects.filter(status__in=Pledge.COMMITTED)
+    pledges = pledges.filter(offer=offer) if offer is not None else pledges.filter(need=need)
+    return pledges.aggregate(total=Sum("quantity"))["total"] or Decimal(0)
+
+
+def remaining(thing: Offer | Need) -> Decimal | None:
+    """What is left of an offer or a need once its accepted pledges are counted (None: uncounted)."""
+    if thing.quantity is None:
+        return None
+    used = committed_quantity(offer=thing) if isinstance(thing, Offer) else committed_quantity(need=thing)
+    return thing.quantity - used
+
+
+@transaction.atomic
+def pledge_create(*, user, offer: Offer, need: Need, quantity: Decimal) -> Pledge:
+    """The offer's side proposes part of its offer for a need; the need's side then responds."""
+    if not can_change(user, offer):
+        raise PermissionDenied("only the one who made this offer may pledge it")
+    if quantity <= 0:
+        raise bad_input("a pledge's quantity must be more than 0")
+    if offer.kind != need.kind:
+        raise bad_input(f"a {offer.kind} offer cannot serve a {need.kind} need")
+    if offer.status != Offer.Status.OPEN or need.status != Need.Status.OPEN:
+        raise ApiError(Code.CONFLICT, "both the offer and the need must be open")
+    for thing, name in ((offer, "offer"), (need, "need")):
+        left = remaining(thing)
+        if left is not None and quantity > left:
+            raise ApiError(Code.CONFLICT, f"only {left} remain on the {name}")
+    pledge = Pledge(offer=offer, need=need, quantity=quantity, created_by=user)
+    pledge.full_clean()
+    pledge.save()
+    return pledge
+
+
+@transaction.atomic
+def pledge_respond(*, user, pledge: Pledge, accept: bool) -> Pledge:
+    """The need's side accepts or declines a proposed pledge.
+
+    Accepting locks the offer, then the need (always in that order, so two transactions never
+    wait on each other), and checks what remains of both: of two people taking the last slot at
+    once, one is accepted and the other gets CONFLICT.
+    """
+    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    offer = Offer.objects.select_for_update().get(pk=pledge.offer_id)
+    need = Need.objects.select_for_update().get(pk=pledge.need_id)
+    if not can_change(user, need):
+        raise PermissionDenied("only the one who posted the need may respond to its pledges")
+    if pledge.status != Pledge.Status.PROPOSED:
+        raise ApiError(Code.CONFLICT, f"this pledge is already {pledge.status.lower()}")
+    if accept:
+        for thing, name in ((offer, "offer"), (need, "need")):
+            left = remaining(thing)
+            if left is not None and pledge.quantity > left:
+                raise ApiError(Code.CONFLICT, f"only {left} remain on the {name}: the pledge cannot be accepted")
+    pledge.status = Pledge.Status.ACCEPTED if accept else Pledge.Status.DECLINED
+    pledge.responded_at = timezone.now()
+    pledge.save(update_fields=["status", "responded_at"])
+    if accept:
+        if remaining(offer) == 0:
+            Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.EXHAUSTED)
+        if remaining(need) == 0:
+            Need.objects.filter(pk=need.pk).update(status=Need.Status.MET)
+    return pledge
