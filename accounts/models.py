@@ -23,3 +23,6 @@ class LoginAttempt(models.Model):
     email = models.CharField(max_length=254, db_index=True)
     succeeded = models.BooleanField()
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} {'succeeded' if self.succeeded else 'failed'} at {self.at:%Y-%m-%d %H:%M}"

@@ -71,7 +71,6 @@ def token_user(raw: str) -> User | None:
 
 
 def token_revoke(*, raw: str) -> bool:
-    return ApiToken.objects.filter(key_hash=token_hash(raw), revoked_at__isnull=True).update(revoked_at=timezone.now()) > 0
-
-
-
+    return (
+        ApiToken.objects.filter(key_hash=token_hash(raw), revoked_at__isnull=True).update(revoked_at=timezone.now()) > 0
+    )

@@ -79,5 +79,3 @@ class Located:
     )
     def districts(self, root: strawberry.Parent) -> list[DistrictRef]:
         return sorted(_districts(root), key=lambda d: (d.layer_id, d.id))
-
-

@@ -78,7 +78,9 @@ class GeoConnection(DjangoListConnection[relay.NodeType]):
             return super().resolve_connection(
                 nodes, info=info, before=before, after=after, first=first, last=last, **kwargs
             )
-        conn = super().resolve_connection(window, info=info, before=before, after=after, first=first, last=last, **kwargs)
+        conn = super().resolve_connection(
+            window, info=info, before=before, after=after, first=first, last=last, **kwargs
+        )
         conn.all_nodes = nodes
         return conn
 
@@ -93,9 +95,7 @@ def _nearest_window(nodes: Any, *, after: str | None, first: int | None) -> mode
     offset = cursor_offset(after, "after") + 1 if after else 0
     upto = offset + first + 1  # one more tells whether a next page exists
     nearest = (
-        nodes.prefetch_related(None)
-        .order_by(KnnTo(distance.origin))
-        .values_list("distance_meters", flat=True)[:upto]
+        nodes.prefetch_related(None).order_by(KnnTo(distance.origin)).values_list("distance_meters", flat=True)[:upto]
     )
     bounds = list(nearest)
     if len(bounds) < upto:

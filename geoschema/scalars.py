@@ -98,7 +98,9 @@ GeoJSON = NewType("GeoJSON", object)
 
 GEOJSON_SCALAR = strawberry.scalar(
     name="GeoJSON",
-    description="A GeoJSON geometry object (RFC 7946: WGS84, longitude first). A string holding one is accepted as input.",
+    description=(
+        "A GeoJSON geometry object (RFC 7946: WGS84, longitude first). A string holding one is accepted as input."
+    ),
     specified_by_url="https://www.rfc-editor.org/rfc/rfc7946",
     serialize=serialize,
     parse_value=parse,

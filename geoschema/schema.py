@@ -2,7 +2,14 @@
 
 import strawberry
 from django.conf import settings
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -17,7 +24,6 @@ from places.graphql.schema import Query as PlacesQuery
 
 Query = merge_types("Query", (PlacesQuery, OffersQuery, MatchingQuery, AccountsQuery))
 Mutation = merge_types("Mutation", (AccountsMutation, OffersMutation))
-
 
 
 class Schema(strawberry.Schema):

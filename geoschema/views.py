@@ -7,6 +7,7 @@ from strawberry.django.views import GraphQLView
 
 from geoschema.errors import format_error
 
+
 class QuartierGraphQLView(GraphQLView):
     """Strawberry's sync view: under ASGI a whole request resolves in one worker thread, with no
     thread hop per field. Every error leaves with its code (geoschema.errors)."""
@@ -19,7 +20,9 @@ class QuartierGraphQLView(GraphQLView):
             data["extensions"] = result.extensions
         return data
 
+
 graphql_view = csrf_exempt(QuartierGraphQLView.as_view(schema=None))
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database answers, 503 otherwise."""

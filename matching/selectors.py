@@ -96,12 +96,17 @@ def _best(matches: list[Match], first: int) -> list[Match]:
 def matches_for_need(need: Need, *, first: int = 10, now: datetime | None = None) -> list[Match]:
     """The offers that can serve `need`, best first."""
     now = now or timezone.now()
-    found = [Match(o, need, o.distance_meters, match_score(o, need, o.distance_meters, now)) for o in offers_for_need(need)]
+    found = [
+        Match(o, need, o.distance_meters, match_score(o, need, o.distance_meters, now)) for o in offers_for_need(need)
+    ]
     return _best(found, first)
 
 
 def matches_for_offer(offer: Offer, *, first: int = 10, now: datetime | None = None) -> list[Match]:
     """The needs that `offer` can serve, best first."""
     now = now or timezone.now()
-    found = [Match(offer, n, n.distance_meters, match_score(offer, n, n.distance_meters, now)) for n in needs_for_offer(offer)]
+    found = [
+        Match(offer, n, n.distance_meters, match_score(offer, n, n.distance_meters, now))
+        for n in needs_for_offer(offer)
+    ]
     return _best(found, first)

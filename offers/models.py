@@ -1,13 +1,12 @@
 """What people and organisations offer, what they need, and the projects that gather needs."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.core.exceptions import ValidationError
 
 from places.geo import AsGeometry
-
 from places.models import Located
 
 

@@ -70,7 +70,9 @@ def project_create(*, user, organisation: Organisation | None = None, **fields: 
 
 
 @transaction.atomic
-def need_create(*, user, project: Project | None = None, organisation: Organisation | None = None, **fields: Any) -> Need:
+def need_create(
+    *, user, project: Project | None = None, organisation: Organisation | None = None, **fields: Any
+) -> Need:
     """A new need, standing alone or part of a project its carrier manages (at the project's place
     unless another is given)."""
     if project is not None:

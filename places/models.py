@@ -61,7 +61,11 @@ class District(models.Model):
     code = models.CharField(max_length=80, help_text="The code of the area in its source data.")
     name = models.CharField(max_length=200)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
         help_text="The district of another layer that contains this one.",
     )
     geometry = models.MultiPolygonField(srid=4326)

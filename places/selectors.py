@@ -69,9 +69,11 @@ def district_filter(queryset: QuerySet[District], spatial: SpatialQuery | None) 
             _geog__dwithin=(spatial.point, D(m=spatial.radius_m))
         )
     if spatial.district is not None:
-        queryset = queryset.alias(_inside=PointOnSurface("geometry")).filter(
-            _inside__intersects=spatial.district.geometry
-        ).exclude(pk=spatial.district.pk)
+        queryset = (
+            queryset.alias(_inside=PointOnSurface("geometry"))
+            .filter(_inside__intersects=spatial.district.geometry)
+            .exclude(pk=spatial.district.pk)
+        )
     if spatial.geometry is not None:
         queryset = queryset.filter(geometry__intersects=spatial.geometry)
     if spatial.bbox is not None:

@@ -51,8 +51,7 @@ def layer_refresh(*, layer: BoundaryLayer, parent_layer: BoundaryLayer | None = 
             [layer.pk],
         )
         cursor.execute(
-            "DELETE FROM places_districtpart WHERE district_id IN "
-            "(SELECT id FROM places_district WHERE layer_id = %s)",
+            "DELETE FROM places_districtpart WHERE district_id IN (SELECT id FROM places_district WHERE layer_id = %s)",
             [layer.pk],
         )
         cursor.execute(
@@ -95,7 +94,9 @@ def districts_link_parents(*, layer: BoundaryLayer, parent_layer: BoundaryLayer,
         return cursor.rowcount
 
 
-def districts_assign(*, model: type[Located], layer: BoundaryLayer | None = None, ids: Iterable[int] | None = None) -> None:
+def districts_assign(
+    *, model: type[Located], layer: BoundaryLayer | None = None, ids: Iterable[int] | None = None
+) -> None:
     """(Re)assign rows of `model` to the districts that hold them: all layers or one, all rows or some.
 
     A point on the border of two districts belongs to both, as it does for PostGIS' intersects.
@@ -110,7 +111,10 @@ def districts_assign(*, model: type[Located], layer: BoundaryLayer | None = None
         ids = list(ids)
         row_filter, row_params = "AND o.id = ANY(%s)", [ids]
     with connection.cursor() as cursor:
-        delete_sql = f"DELETE FROM {table} t USING places_district p_district WHERE p_district.id = t.{district_col} AND {' AND '.join(where)}"
+        delete_sql = (
+            f"DELETE FROM {table} t USING places_district p_district"
+            f" WHERE p_district.id = t.{district_col} AND {' AND '.join(where)}"
+        )
         if ids is not None:
             delete_sql += f" AND t.{owner_col} = ANY(%s)"
         cursor.execute(delete_sql, params + row_params)
@@ -121,7 +125,7 @@ def districts_assign(*, model: type[Located], layer: BoundaryLayer | None = None
               FROM {model._meta.db_table} o
               JOIN places_districtpart part ON ST_Intersects(part.geometry, o.location::geometry)
               JOIN places_district p_district ON p_district.id = part.district_id
-             WHERE {' AND '.join(where)} {row_filter}
+             WHERE {" AND ".join(where)} {row_filter}
             """,
             params + row_params,
         )

@@ -29,12 +29,14 @@ BOROUGHS = SHARED / "montreal" / "arrondissements_19_derived.geojson"
 PYTHON = sys.executable
 CORE = (-73.70, 45.47, -73.55, 45.58)  # where the centres of the questions are drawn
 
-RADIUS = """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 1000}}, orderBy: DISTANCE, first: 100) {
+RADIUS = """query($p: PointInput!) {
+  offers(spatial: {near: {point: $p, radiusMeters: 1000}}, orderBy: DISTANCE, first: 100) {
   totalCount edges { node { id title kind distanceMeters location } } } }"""
 RADIUS_SQL = """SELECT id, title, kind, ST_Distance(location, p) AS d, ST_AsGeoJSON(location), count(*) OVER ()
   FROM offers_offer, (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography AS p) AS origin
  WHERE ST_DWithin(location, p, 1000) ORDER BY d, id LIMIT 100"""
-NEAREST = """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 5000}}, orderBy: DISTANCE, first: 20) {
+NEAREST = """query($p: PointInput!) {
+  offers(spatial: {near: {point: $p, radiusMeters: 5000}}, orderBy: DISTANCE, first: 20) {
   edges { node { id title kind distanceMeters location } } } }"""
 NEAREST_SQL = """SELECT id, title, kind, ST_Distance(location, p) AS d, ST_AsGeoJSON(location)
   FROM offers_offer, (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography AS p) AS origin
@@ -115,9 +117,25 @@ def prepare(env: dict, offers: int, needs: int) -> None:
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
     server = subprocess.Popen(
-        [PYTHON, "-m", "uvicorn", "geoschema.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "2", "--lifespan", "off", "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "geoschema.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     for _ in range(100):
         try:
@@ -141,10 +159,21 @@ def run(env: dict, args) -> list[dict]:
         return b64encode(f"District:{pk}".encode()).decode()
 
     questions = [
-        ("radius 1 km, page of 100", RADIUS, lambda i: {"p": point(centres[i % 50])}, RADIUS_SQL, lambda i: centres[i % 50]),
+        (
+            "radius 1 km, page of 100",
+            RADIUS,
+            lambda i: {"p": point(centres[i % 50])},
+            RADIUS_SQL,
+            lambda i: centres[i % 50],
+        ),
         ("nearest 20", NEAREST, lambda i: {"p": point(centres[i % 50])}, NEAREST_SQL, lambda i: centres[i % 50]),
-        ("within a borough, page of 100", DISTRICT, lambda i: {"d": gid(districts[i % len(districts)])}, DISTRICT_SQL,
-         lambda i: {"d": districts[i % len(districts)]}),
+        (
+            "within a borough, page of 100",
+            DISTRICT,
+            lambda i: {"d": gid(districts[i % len(districts)])},
+            DISTRICT_SQL,
+            lambda i: {"d": districts[i % len(districts)]},
+        ),
     ]
     url = f"http://127.0.0.1:{args.port}/graphql"
     rows = []
@@ -174,8 +203,10 @@ def run(env: dict, args) -> list[dict]:
             }
             row["ratio"] = row["http_median_ms"] / row["sql_median_ms"]
             rows.append(row)
-            print(f"{name:32} {row['http_median_ms']:11.1f} {row['http_p95_ms']:9.1f} {row['sql_median_ms']:10.2f} "
-                  f"{row['ratio']:6.1f} {row['rows']:5.0f}")
+            print(
+                f"{name:32} {row['http_median_ms']:11.1f} {row['http_p95_ms']:9.1f} {row['sql_median_ms']:10.2f} "
+                f"{row['ratio']:6.1f} {row['rows']:5.0f}"
+            )
     rate = throughput(url, RADIUS, [{"p": point(c)} for c in centres], clients=8, seconds=10)
     print(f"\nthroughput, radius question, 8 concurrent clients for 10 s: {rate:.0f} requests/s")
     rows.append({"question": "throughput radius, 8 clients", "requests_per_second": rate})

@@ -29,11 +29,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("import_boundaries", str(BOROUGHS), layer="mtl-boroughs", name="Montréal boroughs")
         call_command(
-            "import_boundaries", str(QUARTIERS), layer="mtl-quartiers", kind="NEIGHBOURHOOD",
-            name="Montréal housing neighbourhoods", parent_layer="mtl-boroughs",
+            "import_boundaries",
+            str(QUARTIERS),
+            layer="mtl-quartiers",
+            kind="NEIGHBOURHOOD",
+            name="Montréal housing neighbourhoods",
+            parent_layer="mtl-boroughs",
         )
         call_command(
-            "import_places", str(POINTS_OF_INTEREST), source="mtl-lieux", name_field="Nom français",
+            "import_places",
+            str(POINTS_OF_INTEREST),
+            source="mtl-lieux",
+            name_field="Nom français",
             address_field=["Numéro", "rue"],
         )
         call_command("seed_demo", **SEED)

@@ -46,5 +46,3 @@ class Mutation:
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Revoke the token of this request.")
     def logout(self, info: strawberry.Info) -> bool:
         return services.token_revoke(raw=bearer_token(info.context.request) or "")
-
-

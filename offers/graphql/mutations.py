@@ -48,7 +48,9 @@ class Mutation:
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Offer help around a place.")
     def create_offer(self, info: strawberry.Info, input: OfferInput) -> OfferType:
         return services.offer_create(
-            user=_user(info), organisation=_organisation(input.organisation_id), **_fields(input, skip=("organisation_id",))
+            user=_user(info),
+            organisation=_organisation(input.organisation_id),
+            **_fields(input, skip=("organisation_id",)),
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Change an offer you made.")
@@ -79,11 +81,15 @@ class Mutation:
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Start a community project.")
     def create_project(self, info: strawberry.Info, input: ProjectInput) -> ProjectType:
         return services.project_create(
-            user=_user(info), organisation=_organisation(input.organisation_id), **_fields(input, skip=("organisation_id",))
+            user=_user(info),
+            organisation=_organisation(input.organisation_id),
+            **_fields(input, skip=("organisation_id",)),
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Propose part of your offer for a need.")
-    def pledge(self, info: strawberry.Info, offer_id: relay.GlobalID, need_id: relay.GlobalID, quantity: Decimal) -> PledgeType:
+    def pledge(
+        self, info: strawberry.Info, offer_id: relay.GlobalID, need_id: relay.GlobalID, quantity: Decimal
+    ) -> PledgeType:
         offer = object_from_id(offer_id, "Offer", Offer.objects.all(), "offerId")
         need = object_from_id(need_id, "Need", Need.objects.all(), "needId")
         return services.pledge_create(user=_user(info), offer=offer, need=need, quantity=quantity)

@@ -21,20 +21,28 @@ def test_register_then_the_token_identifies_the_caller(gql, register):
 
 def test_a_second_account_with_the_same_email_is_a_conflict(gql, register):
     register("bo@example.org")
-    body = gql('mutation { register(email: "BO@example.org", password: "another long passphrase") { token } }', expect_errors=True)
+    body = gql(
+        'mutation { register(email: "BO@example.org", password: "another long passphrase") { token } }',
+        expect_errors=True,
+    )
     assert codes(body) == ["CONFLICT"]
 
 
 @pytest.mark.parametrize("password", ["short", "password", "12345678901"])
 def test_weak_passwords_are_refused_by_django_validators(gql, password):
-    body = gql('mutation($p: String!) { register(email: "cy@example.org", password: $p) { token } }', {"p": password},
-               expect_errors=True)
+    body = gql(
+        'mutation($p: String!) { register(email: "cy@example.org", password: $p) { token } }',
+        {"p": password},
+        expect_errors=True,
+    )
     assert codes(body) == ["BAD_INPUT"]
 
 
 def test_login_and_logout(gql, register):
     register("di@example.org", "correct horse battery staple")
-    token = gql(LOGIN, {"email": "di@example.org", "password": "correct horse battery staple"})["data"]["login"]["token"]
+    token = gql(LOGIN, {"email": "di@example.org", "password": "correct horse battery staple"})["data"]["login"][
+        "token"
+    ]
     assert gql(ME, token=token)["data"]["me"]["email"] == "di@example.org"
     assert gql("mutation { logout }", token=token)["data"]["logout"] is True
     assert gql(ME, token=token)["data"]["me"] is None, "a revoked token is anonymous"
@@ -44,6 +52,8 @@ def test_login_and_logout(gql, register):
 def test_wrong_passwords_are_rate_limited(gql, register, settings):
     register("ed@example.org", "correct horse battery staple")
     for _ in range(settings.QUARTIER["LOGIN_MAX_FAILURES"]):
-        assert codes(gql(LOGIN, {"email": "ed@example.org", "password": "guess"}, expect_errors=True)) == ["UNAUTHENTICATED"]
+        assert codes(gql(LOGIN, {"email": "ed@example.org", "password": "guess"}, expect_errors=True)) == [
+            "UNAUTHENTICATED"
+        ]
     body = gql(LOGIN, {"email": "ed@example.org", "password": "correct horse battery staple"}, expect_errors=True)
     assert codes(body) == ["LIMIT_EXCEEDED"]

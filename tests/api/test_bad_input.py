@@ -45,30 +45,61 @@ CASES = {
     "bbox out of range": ({"spatial": bbox(-73.6, 45.5, -73.5, 95)}, "BAD_INPUT", "latitudes"),
     "continent-size bbox": ({"spatial": bbox(-130, 25, -60, 50)}, "LIMIT_EXCEEDED", "degrees"),
     "a line is not an area": (
-        {"spatial": geometry({"type": "LineString", "coordinates": SQUARE})}, "BAD_INPUT", "Polygon or MultiPolygon"
+        {"spatial": geometry({"type": "LineString", "coordinates": SQUARE})},
+        "BAD_INPUT",
+        "Polygon or MultiPolygon",
     ),
     "unclosed ring": (
-        {"spatial": geometry({"type": "Polygon", "coordinates": [SQUARE[:-1] + [[-73.59, 45.59]]]})}, "BAD_INPUT", "not closed"
+        {"spatial": geometry({"type": "Polygon", "coordinates": [SQUARE[:-1] + [[-73.59, 45.59]]]})},
+        "BAD_INPUT",
+        "not closed",
     ),
     "too few positions": (
         {"spatial": geometry({"type": "Polygon", "coordinates": [[[-73.6, 45.5], [-73.5, 45.5], [-73.6, 45.5]]]})},
-        "BAD_INPUT", "at least 4",
+        "BAD_INPUT",
+        "at least 4",
     ),
     "self-intersecting bow tie": (
-        {"spatial": geometry({"type": "Polygon", "coordinates": [[[-73.6, 45.5], [-73.5, 45.6], [-73.5, 45.5], [-73.6, 45.6], [-73.6, 45.5]]]})},
-        "BAD_INPUT", "not valid",
+        {
+            "spatial": geometry(
+                {
+                    "type": "Polygon",
+                    "coordinates": [[[-73.6, 45.5], [-73.5, 45.6], [-73.5, 45.5], [-73.6, 45.6], [-73.6, 45.5]]],
+                }
+            )
+        },
+        "BAD_INPUT",
+        "not valid",
     ),
     "wrong nesting": ({"spatial": geometry({"type": "Polygon", "coordinates": SQUARE})}, "BAD_INPUT", "position"),
     "coordinates out of range": (
-        {"spatial": geometry({"type": "Polygon", "coordinates": [[[0, 0], [0, 100], [1, 1], [0, 0]]]})}, "BAD_INPUT", "outside",
+        {"spatial": geometry({"type": "Polygon", "coordinates": [[[0, 0], [0, 100], [1, 1], [0, 0]]]})},
+        "BAD_INPUT",
+        "outside",
     ),
-    "unknown geometry type": ({"spatial": geometry({"type": "Circle", "coordinates": [0, 0]})}, "BAD_INPUT", "type must be"),
+    "unknown geometry type": (
+        {"spatial": geometry({"type": "Circle", "coordinates": [0, 0]})},
+        "BAD_INPUT",
+        "type must be",
+    ),
     "string that is not JSON": ({"spatial": geometry("{not json")}, "BAD_INPUT", "not valid JSON"),
     "too many vertices": (
-        {"spatial": geometry({"type": "Polygon", "coordinates": [[[-73.6 + i * 1e-6, 45.5] for i in range(12000)] + [[-73.5, 45.6], [-73.6, 45.5]]]})},
-        "LIMIT_EXCEEDED", "vertices",
+        {
+            "spatial": geometry(
+                {
+                    "type": "Polygon",
+                    "coordinates": [[[-73.6 + i * 1e-6, 45.5] for i in range(12000)] + [[-73.5, 45.6], [-73.6, 45.5]]],
+                }
+            )
+        },
+        "LIMIT_EXCEEDED",
+        "vertices",
     ),
-    "unknown district": ({"spatial": {"withinDistrict": str(GlobalID("District", "999999"))}}, "NOT_FOUND", "no district"),
+    "unknown district": (
+        {"spatial": {"withinDistrict": str(GlobalID("District", "999999"))}},
+        "NOT_FOUND",
+        "no district",
+    ),
     "id of another type": ({"spatial": {"withinDistrict": str(GlobalID("Offer", "1"))}}, "BAD_INPUT", "District"),
     "id that is not an id": ({"spatial": {"withinDistrict": "not-an-id"}}, "BAD_INPUT", "GlobalID"),
     "page too large": ({"first": 501}, "LIMIT_EXCEEDED", "at most 500"),
@@ -86,7 +117,12 @@ def test_bad_input_gets_its_code_and_writes_nothing(gql, name):
     assert codes(body) == [code], body
     assert hint.lower() in body["errors"][0]["message"].lower(), body["errors"][0]["message"]
     assert "Traceback" not in json.dumps(body)
-    assert (Offer.objects.count(), Need.objects.count(), District.objects.count(), PointOfInterest.objects.count()) == before
+    assert (
+        Offer.objects.count(),
+        Need.objects.count(),
+        District.objects.count(),
+        PointOfInterest.objects.count(),
+    ) == before
 
 
 def test_a_3d_polygon_is_accepted_in_2d(gql):
@@ -103,7 +139,10 @@ def test_a_geojson_string_is_accepted_like_the_object(gql):
 
 
 def test_nan_in_json_variables_is_refused():
-    body = '{"query": "query($p: PointInput!) { districtAt(point: $p, layer: \\"mtl-boroughs\\") { name } }", "variables": {"p": {"longitude": NaN, "latitude": 45.5}}}'
+    query = 'query($p: PointInput!) { districtAt(point: $p, layer: "mtl-boroughs") { name } }'
+    body = json.dumps({"query": query, "variables": {"p": {"longitude": 0, "latitude": 45.5}}}).replace(
+        '"longitude": 0', '"longitude": NaN'
+    )
     response = Client(HTTP_HOST="localhost").post("/graphql", body, content_type="application/json")
     assert response.status_code == 200
     answer = response.json()
@@ -111,12 +150,14 @@ def test_nan_in_json_variables_is_refused():
 
 
 def test_unknown_layer_is_not_found(gql):
-    body = gql('{ districtAt(point: {longitude: -73.57, latitude: 45.5}, layer: "atlantis") { name } }', expect_errors=True)
+    body = gql(
+        '{ districtAt(point: {longitude: -73.57, latitude: 45.5}, layer: "atlantis") { name } }', expect_errors=True
+    )
     assert codes(body) == ["NOT_FOUND"] and "atlantis" in body["errors"][0]["message"]
 
 
 def test_query_depth_is_limited(gql):
-    deep = "{ districts(first: 1) { edges { node { parent { parent { parent { parent { parent { parent { parent { parent { name } } } } } } } } } } } }"
+    deep = "{ districts(first: 1) { edges { node { " + "parent { " * 8 + "name" + " }" * 8 + " } } } }"
     assert codes(gql(deep, expect_errors=True)) == ["LIMIT_EXCEEDED"]
 
 

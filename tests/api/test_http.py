@@ -24,5 +24,7 @@ def test_cors_allows_the_configured_origin_only():
         "/graphql", HTTP_ORIGIN="https://map.example.org", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
     )
     assert allowed["access-control-allow-origin"] == "https://map.example.org"
-    other = client.options("/graphql", HTTP_ORIGIN="https://evil.example.com", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    other = client.options(
+        "/graphql", HTTP_ORIGIN="https://evil.example.com", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
     assert "access-control-allow-origin" not in other

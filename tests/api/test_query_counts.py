@@ -21,31 +21,54 @@ CENTRE = {"longitude": -73.58, "latitude": 45.52}
 def community():
     """A few organisations, buildings and projects with needs around the Plateau."""
     orgs = [
-        Organisation.objects.create(name=f"Org {i}", kind="ASSOCIATION", location=Point(-73.58 + i / 1000, 45.52, srid=4326))
+        Organisation.objects.create(
+            name=f"Org {i}", kind="ASSOCIATION", location=Point(-73.58 + i / 1000, 45.52, srid=4326)
+        )
         for i in range(12)
     ]
     for i in range(12):
-        Building.objects.create(name=f"Building {i}", dwellings=10 + i, location=Point(-73.581 + i / 1000, 45.521, srid=4326))
+        Building.objects.create(
+            name=f"Building {i}", dwellings=10 + i, location=Point(-73.581 + i / 1000, 45.521, srid=4326)
+        )
         project = Project.objects.create(
             title=f"Project {i}", organisation=orgs[i], location=Point(-73.579 + i / 1000, 45.519, srid=4326)
         )
-        Need.objects.create(title=f"Need of project {i}", kind="MATERIAL", project=project, organisation=orgs[i],
-                            location=project.location)
+        Need.objects.create(
+            title=f"Need of project {i}",
+            kind="MATERIAL",
+            project=project,
+            organisation=orgs[i],
+            location=project.location,
+        )
     for model in (Organisation, Building, Project, Need):
         districts_assign(model=model)
 
 
 LISTS = {
-    "districts": ("districts(layer: \"mtl-quartiers\", spatial: {near: {point: $p, radiusMeters: 30000}}, first: $n)", "code name layer { slug } parent { name layer { slug } }"),
-    "buildings": ("buildings(spatial: {near: {point: $p, radiusMeters: 3000}}, first: $n)", "name dwellings location district { name }"),
-    "pointsOfInterest": ("pointsOfInterest(spatial: {near: {point: $p, radiusMeters: 3000}}, orderBy: DISTANCE, first: $n)",
-                         "name categories distanceMeters location district { name layer { slug } }"),
-    "offers": ("offers(spatial: {near: {point: $p, radiusMeters: 3000}}, orderBy: DISTANCE, first: $n)",
-               "title kind distanceMeters location organisation { name } districts { name }"),
-    "needs": ("needs(spatial: {near: {point: $p, radiusMeters: 5000}}, first: $n)",
-              "title kind location project { title organisation { name } } district { name }"),
-    "projects": ("projects(spatial: {near: {point: $p, radiusMeters: 3000}}, first: $n)",
-                 "title status organisation { name } needs { title } district { name }"),
+    "districts": (
+        'districts(layer: "mtl-quartiers", spatial: {near: {point: $p, radiusMeters: 30000}}, first: $n)',
+        "code name layer { slug } parent { name layer { slug } }",
+    ),
+    "buildings": (
+        "buildings(spatial: {near: {point: $p, radiusMeters: 3000}}, first: $n)",
+        "name dwellings location district { name }",
+    ),
+    "pointsOfInterest": (
+        "pointsOfInterest(spatial: {near: {point: $p, radiusMeters: 3000}}, orderBy: DISTANCE, first: $n)",
+        "name categories distanceMeters location district { name layer { slug } }",
+    ),
+    "offers": (
+        "offers(spatial: {near: {point: $p, radiusMeters: 3000}}, orderBy: DISTANCE, first: $n)",
+        "title kind distanceMeters location organisation { name } districts { name }",
+    ),
+    "needs": (
+        "needs(spatial: {near: {point: $p, radiusMeters: 5000}}, first: $n)",
+        "title kind location project { title organisation { name } } district { name }",
+    ),
+    "projects": (
+        "projects(spatial: {near: {point: $p, radiusMeters: 3000}}, first: $n)",
+        "title status organisation { name } needs { title } district { name }",
+    ),
 }
 # The page (its total by a window function, to-one relations joined), then one query per to-many
 # relation (districts, needs); `districts(layer:)` first looks the layer up.
@@ -71,7 +94,9 @@ def test_query_count_does_not_grow_with_the_page(gql, community, field):
 
 def test_node_fetches_any_object_and_null_for_none(gql, community):
     offer = Offer.objects.order_by("id").first()
-    body = gql("query($id: ID!) { node(id: $id) { id ... on Offer { title } } }", {"id": str(GlobalID("Offer", str(offer.pk)))})
+    body = gql(
+        "query($id: ID!) { node(id: $id) { id ... on Offer { title } } }", {"id": str(GlobalID("Offer", str(offer.pk)))}
+    )
     assert body["data"]["node"]["title"] == offer.title
     body = gql("query($id: ID!) { node(id: $id) { id } }", {"id": str(GlobalID("Offer", "987654321"))})
     assert body["data"]["node"] is None

@@ -18,10 +18,36 @@ def test_committed_schema_matches_the_code():
 def test_the_contract_names_of_api_md_are_there():
     sdl = print_schema(schema)
     for name in (
-        "layers:", "districts(", "districtAt(", "buildings(", "pointsOfInterest(", "offers(", "needs(", "projects(",
-        "input SpatialFilter", "withinDistrict:", "withinGeometry:", "bbox:", "near:", "scalar GeoJSON",
-        "distanceMeters:", "locationPrecision:", "totalCount:", "node(",
+        "layers:",
+        "districts(",
+        "districtAt(",
+        "buildings(",
+        "pointsOfInterest(",
+        "offers(",
+        "needs(",
+        "projects(",
+        "input SpatialFilter",
+        "withinDistrict:",
+        "withinGeometry:",
+        "bbox:",
+        "near:",
+        "scalar GeoJSON",
+        "distanceMeters:",
+        "locationPrecision:",
+        "totalCount:",
+        "node(",
     ):
         assert name in sdl, name
-    for kind in ("MONEY", "MATERIAL", "VOLUNTEERING", "EXPERTISE", "SERVICE", "LOAN", "STORAGE", "CARPOOL", "LODGING", "MEAL"):
+    for kind in (
+        "MONEY",
+        "MATERIAL",
+        "VOLUNTEERING",
+        "EXPERTISE",
+        "SERVICE",
+        "LOAN",
+        "STORAGE",
+        "CARPOOL",
+        "LODGING",
+        "MEAL",
+    ):
         assert f"  {kind}\n" in sdl

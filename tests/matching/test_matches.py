@@ -16,15 +16,19 @@ GEOD = Geod(ellps="WGS84")
 
 
 def overlaps(a_from, a_until, b_from, b_until) -> bool:
-    return (a_from is None or b_until is None or a_from <= b_until) and (a_until is None or b_from is None or b_from <= a_until)
+    return (a_from is None or b_until is None or a_from <= b_until) and (
+        a_until is None or b_from is None or b_from <= a_until
+    )
 
 
 def can_serve(offer: Offer, need: Need) -> tuple[bool, float]:
     distance = GEOD.inv(offer.location.x, offer.location.y, need.location.x, need.location.y)[2]
     ok = (
         offer.kind == need.kind
-        and offer.status == "OPEN" and need.status == "OPEN"
-        and (offer.quantity is None or offer.quantity > 0) and (need.quantity is None or need.quantity > 0)
+        and offer.status == "OPEN"
+        and need.status == "OPEN"
+        and (offer.quantity is None or offer.quantity > 0)
+        and (need.quantity is None or need.quantity > 0)
         and distance <= min(offer.service_radius_m, need.search_radius_m)
         and (not offer.categories or not need.categories or set(offer.categories) & set(need.categories))
         and overlaps(offer.available_from, offer.available_until, need.available_from, need.available_until)
@@ -68,7 +72,9 @@ def test_needs_for_an_offer_are_exactly_the_oracle_candidates(everything):
 
 
 MATCHES = """query($id: ID!, $first: Int) {
-  matches(needId: $id, first: $first) { score distanceMeters reasons { name value weight } offer { id kind } need { id } }
+  matches(needId: $id, first: $first) {
+    score distanceMeters reasons { name value weight } offer { id kind } need { id }
+  }
 }"""
 
 
@@ -91,8 +97,10 @@ def test_matches_come_best_first_with_their_reasons(gql, everything):
 def test_matches_for_an_offer_name_needs_it_can_serve(gql, everything):
     offers, needs = everything
     offer = max(random.Random(8).sample(offers, 200), key=lambda o: len(needs_for_offer(o)))
-    body = gql("""query($id: ID!) { matchesForOffer(offerId: $id, first: 50) { score need { id kind } } }""",
-               {"id": str(GlobalID("Offer", str(offer.pk)))})
+    body = gql(
+        """query($id: ID!) { matchesForOffer(offerId: $id, first: 50) { score need { id kind } } }""",
+        {"id": str(GlobalID("Offer", str(offer.pk)))},
+    )
     got = {int(GlobalID.from_id(m["need"]["id"]).node_id) for m in body["data"]["matchesForOffer"]}
     expected = {n.pk for n in needs if can_serve(offer, n)[0]}
     assert got and got <= expected and len(got) == min(50, len(expected))
@@ -101,4 +109,6 @@ def test_matches_for_an_offer_name_needs_it_can_serve(gql, everything):
 def test_matches_refuse_bad_ids(gql):
     assert codes(gql(MATCHES, {"id": str(GlobalID("Need", "99999999"))}, expect_errors=True)) == ["NOT_FOUND"]
     assert codes(gql(MATCHES, {"id": str(GlobalID("Offer", "1"))}, expect_errors=True)) == ["BAD_INPUT"]
-    assert codes(gql(MATCHES, {"id": str(GlobalID("Need", "1")), "first": 1000}, expect_errors=True)) == ["LIMIT_EXCEEDED"]
+    assert codes(gql(MATCHES, {"id": str(GlobalID("Need", "1")), "first": 1000}, expect_errors=True)) == [
+        "LIMIT_EXCEEDED"
+    ]

@@ -14,7 +14,9 @@ def days(n: float) -> datetime:
     return T0 + timedelta(days=n)
 
 
-@pytest.mark.parametrize("distance,reach,expected", [(0, 1000, 1.0), (250, 1000, 0.75), (1000, 1000, 0.0), (1500, 1000, 0.0), (10, 0, 0.0)])
+@pytest.mark.parametrize(
+    "distance,reach,expected", [(0, 1000, 1.0), (250, 1000, 0.75), (1000, 1000, 0.0), (1500, 1000, 0.0), (10, 0, 0.0)]
+)
 def test_distance_fit_falls_linearly_to_the_edge_of_reach(distance, reach, expected):
     assert distance_fit(distance, reach) == expected
 
@@ -60,15 +62,24 @@ def test_recency_fit_falls_over_a_year():
 
 def test_score_is_the_weighted_sum_of_its_reasons():
     result = score(
-        distance_m=250, reach_m=1000,                       # 0.75
-        offered_categories=["tools", "paint"], needed_categories=["tools"],  # 0.5
-        offer_window=(days(5), days(30)), need_window=(days(0), days(10)),    # 0.5
-        offer_remaining=Decimal(10), need_remaining=Decimal(40),            # 0.25
-        offer_created_at=T0, now=days(73),                                   # 0.8
+        distance_m=250,
+        reach_m=1000,  # 0.75
+        offered_categories=["tools", "paint"],
+        needed_categories=["tools"],  # 0.5
+        offer_window=(days(5), days(30)),
+        need_window=(days(0), days(10)),  # 0.5
+        offer_remaining=Decimal(10),
+        need_remaining=Decimal(40),  # 0.25
+        offer_created_at=T0,
+        now=days(73),  # 0.8
     )
     expected = 0.35 * 0.75 + 0.25 * 0.5 + 0.15 * 0.5 + 0.15 * 0.25 + 0.10 * 0.8
     assert result.value == round(expected, 4) == 0.58
     assert [(r.name, r.value, r.weight) for r in result.reasons] == [
-        ("distance", 0.75, 0.35), ("categories", 0.5, 0.25), ("time", 0.5, 0.15), ("capacity", 0.25, 0.15), ("recency", 0.8, 0.1)
+        ("distance", 0.75, 0.35),
+        ("categories", 0.5, 0.25),
+        ("time", 0.5, 0.15),
+        ("capacity", 0.25, 0.15),
+        ("recency", 0.8, 0.1),
     ]
     assert sum(WEIGHTS.values()) == pytest.approx(1.0)

@@ -1,9 +1,9 @@
 """Given a fresh database, when `make run` loads the demo data, then a map sees it in its zones."""
 
 import pytest
-from strawberry.relay import GlobalID
 from django.core.management import call_command
 from shapely.geometry import Point, shape
+from strawberry.relay import GlobalID
 
 from offers.models import Need, Offer
 from places.models import District

@@ -19,23 +19,38 @@ CREATE_OFFER = """mutation($input: OfferInput!) {
   createOffer(input: $input) { id title kind quantity location district(layer: "mtl-boroughs") { name } }
 }"""
 CREATE_NEED = """mutation($input: NeedInput!) { createNeed(input: $input) { id kind project { title } location } }"""
-PLEDGE = """mutation($o: ID!, $n: ID!, $q: Decimal!) { pledge(offerId: $o, needId: $n, quantity: $q) { id status quantity } }"""
+PLEDGE = """mutation($o: ID!, $n: ID!, $q: Decimal!) {
+  pledge(offerId: $o, needId: $n, quantity: $q) { id status quantity }
+}"""
 RESPOND = """mutation($p: ID!, $a: Boolean!) { respondToPledge(pledgeId: $p, accept: $a) { id status } }"""
 
 
 def offer_input(**overrides) -> dict:
-    return {"title": "Ladder to lend", "kind": "LOAN", "location": PLATEAU, "quantity": "2", "unit": "items",
-            "categories": ["ladder"], "serviceRadiusMeters": 1500, **overrides}
+    return {
+        "title": "Ladder to lend",
+        "kind": "LOAN",
+        "location": PLATEAU,
+        "quantity": "2",
+        "unit": "items",
+        "categories": ["ladder"],
+        "serviceRadiusMeters": 1500,
+        **overrides,
+    }
 
 
 def test_create_offer_assigns_its_district_and_shows_nearby(gql, register):
     token = register("fay@example.org")
     offer = gql(CREATE_OFFER, {"input": offer_input()}, token=token)["data"]["createOffer"]
-    borough = district_at(point=Point(PLATEAU["longitude"], PLATEAU["latitude"], srid=4326),
-                          layer=District.objects.get(code="5", layer__slug="mtl-boroughs").layer)
+    borough = district_at(
+        point=Point(PLATEAU["longitude"], PLATEAU["latitude"], srid=4326),
+        layer=District.objects.get(code="5", layer__slug="mtl-boroughs").layer,
+    )
     assert offer["district"]["name"] == borough.name
-    nearby = gql("""query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 5}}, kinds: [LOAN]) {
-                   edges { node { id } } } }""", {"p": PLATEAU})
+    nearby = gql(
+        """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 5}}, kinds: [LOAN]) {
+                   edges { node { id } } } }""",
+        {"p": PLATEAU},
+    )
     assert offer["id"] in [e["node"]["id"] for e in nearby["data"]["offers"]["edges"]]
 
 
@@ -70,7 +85,9 @@ def test_only_the_owner_changes_or_closes_an_offer(gql, register):
     offer_id = gql(CREATE_OFFER, {"input": offer_input()}, token=owner)["data"]["createOffer"]["id"]
     update = """mutation($id: ID!, $t: String!) { updateOffer(id: $id, input: {title: $t}) { title } }"""
     assert codes(gql(update, {"id": offer_id, "t": "Mine now"}, token=other, expect_errors=True)) == ["FORBIDDEN"]
-    assert gql(update, {"id": offer_id, "t": "Ladder, 3 m"}, token=owner)["data"]["updateOffer"]["title"] == "Ladder, 3 m"
+    assert (
+        gql(update, {"id": offer_id, "t": "Ladder, 3 m"}, token=owner)["data"]["updateOffer"]["title"] == "Ladder, 3 m"
+    )
     close = "mutation($id: ID!) { closeOffer(id: $id) { status } }"
     assert codes(gql(close, {"id": offer_id}, token=other, expect_errors=True)) == ["FORBIDDEN"]
     assert gql(close, {"id": offer_id}, token=owner)["data"]["closeOffer"]["status"] == "CLOSED"
@@ -79,19 +96,31 @@ def test_only_the_owner_changes_or_closes_an_offer(gql, register):
 
 def test_a_project_need_takes_the_project_place_and_a_pledge_is_accepted_once(gql, register):
     carrier, neighbour = register("jo@example.org"), register("kim@example.org")
-    project = gql("""mutation($p: PointInput!) { createProject(input: {title: "Ruelle verte", location: $p}) { id location } }""",
-                  {"p": PLATEAU}, token=carrier)["data"]["createProject"]
-    need = gql(CREATE_NEED, {"input": {"title": "Ladders", "kind": "LOAN", "projectId": project["id"], "quantity": "3"}},
-               token=carrier)["data"]["createNeed"]
+    project = gql(
+        """mutation($p: PointInput!) { createProject(input: {title: "Ruelle verte", location: $p}) { id location } }""",
+        {"p": PLATEAU},
+        token=carrier,
+    )["data"]["createProject"]
+    need = gql(
+        CREATE_NEED,
+        {"input": {"title": "Ladders", "kind": "LOAN", "projectId": project["id"], "quantity": "3"}},
+        token=carrier,
+    )["data"]["createNeed"]
     assert need["project"]["title"] == "Ruelle verte" and need["location"] == project["location"]
     offer_id = gql(CREATE_OFFER, {"input": offer_input()}, token=neighbour)["data"]["createOffer"]["id"]
 
     pledge = gql(PLEDGE, {"o": offer_id, "n": need["id"], "q": "2"}, token=neighbour)["data"]["pledge"]
     assert pledge["status"] == "PROPOSED"
-    assert codes(gql(PLEDGE, {"o": offer_id, "n": need["id"], "q": "5"}, token=neighbour, expect_errors=True)) == ["CONFLICT"]
-    assert codes(gql(PLEDGE, {"o": offer_id, "n": need["id"], "q": "1"}, token=carrier, expect_errors=True)) == ["FORBIDDEN"]
+    assert codes(gql(PLEDGE, {"o": offer_id, "n": need["id"], "q": "5"}, token=neighbour, expect_errors=True)) == [
+        "CONFLICT"
+    ]
+    assert codes(gql(PLEDGE, {"o": offer_id, "n": need["id"], "q": "1"}, token=carrier, expect_errors=True)) == [
+        "FORBIDDEN"
+    ]
     assert codes(gql(RESPOND, {"p": pledge["id"], "a": True}, token=neighbour, expect_errors=True)) == ["FORBIDDEN"]
-    assert gql(RESPOND, {"p": pledge["id"], "a": True}, token=carrier)["data"]["respondToPledge"]["status"] == "ACCEPTED"
+    assert (
+        gql(RESPOND, {"p": pledge["id"], "a": True}, token=carrier)["data"]["respondToPledge"]["status"] == "ACCEPTED"
+    )
     assert codes(gql(RESPOND, {"p": pledge["id"], "a": False}, token=carrier, expect_errors=True)) == ["CONFLICT"]
     offer = Offer.objects.get(pk=GlobalID.from_id(offer_id).node_id)
     assert services.remaining(offer) == 0 and offer.status == "EXHAUSTED"

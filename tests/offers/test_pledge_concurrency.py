@@ -25,8 +25,10 @@ def test_concurrent_acceptances_never_over_commit(django_db_blocker):
         giver = User.objects.create_user("race-giver@example.org", password="x" * 20)
         place = Point(-73.58, 45.52, srid=4326)
         need = Need.objects.create(title="Volunteers", kind="VOLUNTEERING", quantity=3, owner=carrier, location=place)
-        offers = [Offer.objects.create(title=f"Help {i}", kind="VOLUNTEERING", quantity=1, owner=giver, location=place)
-                  for i in range(8)]
+        offers = [
+            Offer.objects.create(title=f"Help {i}", kind="VOLUNTEERING", quantity=1, owner=giver, location=place)
+            for i in range(8)
+        ]
         pledges = [Pledge.objects.create(offer=o, need=need, quantity=1, created_by=giver) for o in offers]
         barrier, outcomes = threading.Barrier(len(pledges)), []
 

@@ -104,7 +104,9 @@ def test_distance_is_null_and_distance_order_refused_without_a_point(gql):
     assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT"
 
 
-@pytest.mark.parametrize("layer,path,code_field", [("mtl-boroughs", BOROUGHS, "CODEID"), ("mtl-quartiers", QUARTIERS, "no_qr")])
+@pytest.mark.parametrize(
+    "layer,path,code_field", [("mtl-boroughs", BOROUGHS, "CODEID"), ("mtl-quartiers", QUARTIERS, "no_qr")]
+)
 def test_within_district_agrees_with_shapely(gql, all_offers, layer, path, code_field):
     features = load_geojson(path)["features"]
     for feature in random.Random(layer).sample(features, 5):
@@ -158,7 +160,8 @@ def test_combined_filters_are_the_intersection(gql, all_offers):
         for pk, (x, y, kind) in all_offers.items()
         if geodesic(lon, lat, x, y) <= radius
         and polygon.intersects(Point(x, y))
-        and west <= x <= east and south <= y <= north
+        and west <= x <= east
+        and south <= y <= north
         and kind in ("VOLUNTEERING", "MATERIAL")
     }
     assert expected and {node_pk(n) for n in nodes} == expected and total == len(expected)

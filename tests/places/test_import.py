@@ -65,12 +65,25 @@ def test_each_neighbourhood_gets_the_borough_that_holds_most_of_it():
 
 
 def test_paris_quartiers_get_their_arrondissement():
-    call_command("import_boundaries", str(SHARED_DATA / "paris/arrondissements_20.geojson"), layer="paris-ar", code_field="c_ar", name_field="l_aroff")
     call_command(
-        "import_boundaries", str(SHARED_DATA / "paris/quartiers_administratifs_80.geojson"),
-        layer="paris-qu", code_field="c_qu", name_field="l_qu", parent_layer="paris-ar",
+        "import_boundaries",
+        str(SHARED_DATA / "paris/arrondissements_20.geojson"),
+        layer="paris-ar",
+        code_field="c_ar",
+        name_field="l_aroff",
     )
-    expected = {str(f["properties"]["c_qu"]): str(f["properties"]["c_ar"]) for f in load_geojson(SHARED_DATA / "paris/quartiers_administratifs_80.geojson")["features"]}
+    call_command(
+        "import_boundaries",
+        str(SHARED_DATA / "paris/quartiers_administratifs_80.geojson"),
+        layer="paris-qu",
+        code_field="c_qu",
+        name_field="l_qu",
+        parent_layer="paris-ar",
+    )
+    expected = {
+        str(f["properties"]["c_qu"]): str(f["properties"]["c_ar"])
+        for f in load_geojson(SHARED_DATA / "paris/quartiers_administratifs_80.geojson")["features"]
+    }
     got = dict(District.objects.filter(layer__slug="paris-qu").values_list("code", "parent__code"))
     assert len(got) == 80 and got == expected
 

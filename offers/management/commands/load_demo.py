@@ -45,35 +45,55 @@ class Command(BaseCommand):
             self.stdout.write("demo data already loaded (use --reset to load it afresh)")
             return
         call_command(
-            "import_boundaries", str(FIXTURES / "demo_zones.geojson"), layer=LAYER, name="Demo zones (Plateau)",
-            kind="NEIGHBOURHOOD", attribution="Quartier demo data", licence="CC0-1.0", stdout=self.stdout,
+            "import_boundaries",
+            str(FIXTURES / "demo_zones.geojson"),
+            layer=LAYER,
+            name="Demo zones (Plateau)",
+            kind="NEIGHBOURHOOD",
+            attribution="Quartier demo data",
+            licence="CC0-1.0",
+            stdout=self.stdout,
         )
         now = datetime.now(UTC).replace(microsecond=0)
         orgs = {}
         for o in data["organisations"]:
             orgs[o["key"]] = Organisation.objects.create(
-                name=o["name"], kind=o["kind"], categories=o["categories"], address=o["address"], location=_point(o["at"])
+                name=o["name"],
+                kind=o["kind"],
+                categories=o["categories"],
+                address=o["address"],
+                location=_point(o["at"]),
             )
         for b in data["buildings"]:
-            Building.objects.create(name=b["name"], address=b["address"], dwellings=b["dwellings"], location=_point(b["at"]))
+            Building.objects.create(
+                name=b["name"], address=b["address"], dwellings=b["dwellings"], location=_point(b["at"])
+            )
         for p in data["projects"]:
             project = Project.objects.create(
-                title=p["title"], description=p["description"], organisation=orgs[p["organisation"]],
-                location=_point(p["at"]), funding_goal=p.get("funding_goal"), starts_on=now.date(),
+                title=p["title"],
+                description=p["description"],
+                organisation=orgs[p["organisation"]],
+                location=_point(p["at"]),
+                funding_goal=p.get("funding_goal"),
+                starts_on=now.date(),
             )
             for n in p["needs"]:
                 need = _exchange({**n, "organisation": p["organisation"]}, orgs, now)
-                Need.objects.create(**need, project=project, location=project.location, deadline=now + timedelta(days=45))
+                Need.objects.create(
+                    **need, project=project, location=project.location, deadline=now + timedelta(days=45)
+                )
         for n in data["needs"]:
             Need.objects.create(**_exchange(n, orgs, now), location=_point(n["at"]))
         for o in data["offers"]:
-            Offer.objects.create(**_exchange(o, orgs, now), location=_point(o["at"]),
-                                 service_radius_m=o.get("service_radius_m", 2000))
+            Offer.objects.create(
+                **_exchange(o, orgs, now), location=_point(o["at"]), service_radius_m=o.get("service_radius_m", 2000)
+            )
         for model in (Organisation, Building, Project, Need, Offer):
             districts_assign(model=model)
+        needs = len(data["needs"]) + sum(len(p["needs"]) for p in data["projects"])
         self.stdout.write(
             f"demo data loaded: {len(orgs)} organisations, {len(data['buildings'])} buildings, "
-            f"{len(data['projects'])} projects, {len(data['needs']) + sum(len(p['needs']) for p in data['projects'])} needs, "
+            f"{len(data['projects'])} projects, {needs} needs, "
             f"{len(data['offers'])} offers"
         )
 

@@ -31,8 +31,18 @@ KINDS = list(CATEGORIES)
 # Montreal's island, when no boundary layer has been loaded yet.
 FALLBACK_BBOX = (-73.95, 45.42, -73.48, 45.70)
 COLUMNS = (
-    "location", "location_precision", "title", "description", "kind", "categories", "quantity", "unit",
-    "available_from", "available_until", "created_at", "status",
+    "location",
+    "location_precision",
+    "title",
+    "description",
+    "kind",
+    "categories",
+    "quantity",
+    "unit",
+    "available_from",
+    "available_until",
+    "created_at",
+    "status",
 )
 
 
@@ -120,5 +130,7 @@ class Command(BaseCommand):
                     )
                 )
                 if index % 100_000 == 0 and index:
-                    print(f"\r  {model._meta.verbose_name_plural}: {index}/{count}", end="", file=sys.stderr, flush=True)
+                    print(
+                        f"\r  {model._meta.verbose_name_plural}: {index}/{count}", end="", file=sys.stderr, flush=True
+                    )
         print(f"\r  {model._meta.verbose_name_plural}: {count}/{count}", file=sys.stderr)
