@@ -15,6 +15,7 @@ run: venv $(LOCAL_DB)
 	$(VENV)/bin/uvicorn geoschema.asgi:application --host 127.0.0.1 --port $${PORT:-8000} --workers $${WEB_CONCURRENCY:-2} --lifespan off
 
 test: venv $(LOCAL_DB)
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: venv $(LOCAL_DB)

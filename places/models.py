@@ -101,6 +101,12 @@ class Building(Located):
         ordering = ["id"]
         indexes = [GistIndex(AsGeometry("location"), name="building_location_planar")]
 
+    def save(self, *args, **kwargs):
+        # A building given by its footprint alone is placed at a point inside the footprint.
+        if self.location is None and self.footprint is not None:
+            self.location = self.footprint.point_on_surface
+        super().save(*args, **kwargs)
+
     def __str__(self) -> str:
         return self.name or self.address or f"building {self.pk}"
 

@@ -1,11 +1,13 @@
 """Given the real Montreal and Paris files, when they are imported, then every district is there,
 valid, measured, and tied to its parent; and importing again changes nothing."""
 
+import json
 import subprocess
 import zipfile
 
 import pytest
 import shapely
+from django.contrib.gis.geos import MultiPolygon
 from django.core.management import call_command
 from django.db import connection
 from pyproj import Geod
@@ -109,3 +111,32 @@ def test_a_projected_shapefile_lands_where_the_wgs84_original_is(tmp_path):
                 [district.geometry.ewkt, original.geometry.ewkt],
             )
             assert cursor.fetchone()[0] < 0.05, district.name  # metres
+
+
+def test_a_geopackage_imports_like_the_geojson(tmp_path):
+    gpkg = tmp_path / "quartiers.gpkg"
+    subprocess.run(["ogr2ogr", "-f", "GPKG", str(gpkg), str(QUARTIERS)], check=True)
+    call_command("import_boundaries", str(gpkg), layer="mtl-quartiers-gpkg", code_field="no_qr", name_field="nom_qr")
+    got = dict(District.objects.filter(layer__slug="mtl-quartiers-gpkg").values_list("code", "area_m2"))
+    expected = dict(District.objects.filter(layer__slug="mtl-quartiers").values_list("code", "area_m2"))
+    assert got.keys() == expected.keys() and len(got) == 91
+    assert all(got[code] == pytest.approx(expected[code], rel=1e-9) for code in got)
+
+
+def test_buildings_footprints_from_lille_get_a_point_inside(tmp_path):
+    """A building known by its footprint only is placed inside it."""
+    from django.contrib.gis.geos import GEOSGeometry
+
+    from places.models import Building
+
+    features = load_geojson(SHARED_DATA / "lille-mel/aubers_59025_batiments_slim_derived.geojson")["features"][:50]
+    for feature in features:
+        footprint = GEOSGeometry(json.dumps(feature["geometry"]), srid=4326)
+        if footprint.geom_type == "Polygon":
+            footprint = MultiPolygon(footprint, srid=4326)
+        building = Building.objects.create(name=feature["properties"]["ID"], footprint=footprint)
+        assert (
+            shapely.make_valid(shape(feature["geometry"]))
+            .buffer(1e-9)
+            .contains(shapely.Point(building.location.x, building.location.y))
+        )
