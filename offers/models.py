@@ -49,6 +49,8 @@ class Exchange(Located):
 
     def clean(self) -> None:
         errors = {}
+        if any(not 0 <= day <= 6 for day in getattr(self, "recurring_days", [])):
+            errors["recurring_days"] = "days of the week are 0 (Monday) to 6 (Sunday)"
         if self.available_from and self.available_until and self.available_from > self.available_until:
             errors["available_until"] = "the window must end after it starts"
         if self.quantity is not None and self.quantity <= 0:
@@ -73,6 +75,13 @@ class Offer(Exchange):
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     service_radius_m = models.FloatField(default=2000, help_text="How far the offerer will go, in metres.")
+    recurring_days = ArrayField(
+        models.PositiveSmallIntegerField(),
+        default=list,
+        db_default=[],  # rows written by COPY (seed_demo) get it too
+        blank=True,
+        help_text="Days of the week it is available within its window (0 = Monday); empty: every day.",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -169,3 +178,52 @@ class Pledge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} of {self.offer} for {self.need} ({self.status})"
+
+
+class FundingPool(models.Model):
+    """Civic co-funding: a partner's budget that tops up money pledges to projects located inside an
+    area (a district, or any district of a layer), by a ratio, with a cap per project and a total."""
+
+    name = models.CharField(max_length=200)
+    partner = models.ForeignKey("places.Organisation", on_delete=models.PROTECT, related_name="funding_pools")
+    district = models.ForeignKey("places.District", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    layer = models.ForeignKey("places.BoundaryLayer", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ratio = models.DecimalField(max_digits=6, decimal_places=3, help_text="Top-up per unit pledged (1 = one for one).")
+    cap_per_project = models.DecimalField(max_digits=14, decimal_places=2)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(district__isnull=False) | models.Q(layer__isnull=False), name="pool_has_an_area"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ratio__gt=0, cap_per_project__gt=0, total__gt=0), name="pool_amounts_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PoolTopUp(models.Model):
+    """What a pool added to a project because of one accepted money pledge."""
+
+    pool = models.ForeignKey(FundingPool, on_delete=models.CASCADE, related_name="top_ups")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="top_ups")
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="top_ups")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "pledge"], name="one_top_up_per_pool_and_pledge"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="top_up_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} from {self.pool} to {self.project}"

@@ -1,10 +1,13 @@
 """Reads on offers, needs and projects: QuerySets the GraphQL optimizer can still shape."""
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
-from offers.models import Need, Offer, Project
+from offers.models import HelpKind, Need, Offer, Pledge, Project
 
 
 def _exchange_filter(
@@ -65,3 +68,29 @@ def projects(*, statuses: list[str] | None = None) -> QuerySet[Project]:
     """Community projects, optionally of some statuses."""
     queryset = Project.objects.all()
     return queryset.filter(status__in=statuses) if statuses else queryset
+
+
+@dataclass(frozen=True)
+class Funding:
+    goal: Decimal | None
+    pledged: Decimal
+    received: Decimal
+    topped_up: Decimal
+    backers: int
+
+    @property
+    def raised(self) -> Decimal:
+        return self.pledged + self.topped_up
+
+
+def project_funding(project: Project) -> Funding:
+    """Money pledged (accepted or fulfilled) and received (fulfilled) for a project's needs, pool
+    top-ups, and how many distinct people or organisations back it."""
+    money = Pledge.objects.filter(need__project=project, need__kind=HelpKind.MONEY, status__in=Pledge.COMMITTED)
+    figures = money.aggregate(
+        pledged=Coalesce(Sum("quantity"), Decimal(0)),
+        received=Coalesce(Sum("quantity", filter=Q(status=Pledge.Status.FULFILLED)), Decimal(0)),
+    )
+    backers = {(p.offer.owner_id, p.offer.organisation_id) for p in money.select_related("offer")}
+    topped = project.top_ups.aggregate(total=Coalesce(Sum("amount"), Decimal(0)))["total"]
+    return Funding(project.funding_goal, figures["pledged"], figures["received"], topped, len(backers))

@@ -1,17 +1,17 @@
 """Writes on offers, needs, projects and pledges: each checks who acts, validates, and runs in one
 transaction, so a failure half-way writes nothing."""
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.permissions import acts_for, can_change
 from geoschema.errors import ApiError, Code, bad_input
-from offers.models import Need, Offer, Pledge, Project
+from offers.models import FundingPool, HelpKind, Need, Offer, Pledge, PoolTopUp, Project
 from places.models import Organisation
 from places.services import located_assign_districts
 
@@ -147,4 +147,81 @@ def pledge_respond(*, user, pledge: Pledge, accept: bool) -> Pledge:
             Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.EXHAUSTED)
         if remaining(need) == 0:
             Need.objects.filter(pk=need.pk).update(status=Need.Status.MET)
+        if need.kind == HelpKind.MONEY and need.project_id is not None:
+            pools_top_up(pledge=pledge, project=need.project)
     return pledge
+
+
+@transaction.atomic
+def pledge_fulfil(*, user, pledge: Pledge) -> Pledge:
+    """The need's side says an accepted pledge was received."""
+    pledge = Pledge.objects.select_for_update().select_related("need").get(pk=pledge.pk)
+    if not can_change(user, pledge.need):
+        raise PermissionDenied("only the one who posted the need may say it was received")
+    if pledge.status != Pledge.Status.ACCEPTED:
+        raise ApiError(Code.CONFLICT, f"only an accepted pledge can be fulfilled; this one is {pledge.status.lower()}")
+    pledge.status = Pledge.Status.FULFILLED
+    pledge.save(update_fields=["status"])
+    return pledge
+
+
+@transaction.atomic
+def pledge_cancel(*, user, pledge: Pledge) -> Pledge:
+    """Either side withdraws a proposed or accepted pledge: its capacity and any pool top-up return."""
+    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    offer = Offer.objects.select_for_update().get(pk=pledge.offer_id)
+    need = Need.objects.select_for_update().get(pk=pledge.need_id)
+    if not (can_change(user, offer) or can_change(user, need)):
+        raise PermissionDenied("only the two sides of a pledge may cancel it")
+    if pledge.status not in (Pledge.Status.PROPOSED, Pledge.Status.ACCEPTED):
+        raise ApiError(Code.CONFLICT, f"a {pledge.status.lower()} pledge cannot be cancelled")
+    pledge.status = Pledge.Status.CANCELLED
+    pledge.save(update_fields=["status"])
+    pledge.top_ups.all().delete()
+    Offer.objects.filter(pk=offer.pk, status=Offer.Status.EXHAUSTED).update(status=Offer.Status.OPEN)
+    Need.objects.filter(pk=need.pk, status=Need.Status.MET).update(status=Need.Status.OPEN)
+    return pledge
+
+
+def pools_for(project: Project) -> QuerySet[FundingPool]:
+    """The active pools whose area holds the project: eligibility is decided by place, not by tag."""
+    districts = project.districts.values("pk")
+    layers = project.districts.values("layer_id")
+    return FundingPool.objects.filter(active=True).filter(Q(district__in=districts) | Q(layer__in=layers))
+
+
+def pools_top_up(*, pledge: Pledge, project: Project) -> list[PoolTopUp]:
+    """Top up an accepted money pledge from every pool covering the project, within the pool's ratio,
+    its cap per project, what is left of it, and what the project still lacks of its goal."""
+    top_ups = []
+    for pool in pools_for(project).select_for_update().order_by("id"):
+        spent = pool.top_ups.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        for_project = pool.top_ups.filter(project=project).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        amount = min(pledge.quantity * pool.ratio, pool.cap_per_project - for_project, pool.total - spent)
+        if project.funding_goal is not None:
+            amount = min(amount, project.funding_goal - funding_raised(project))
+        amount = amount.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        if amount > 0:
+            top_ups.append(PoolTopUp.objects.create(pool=pool, project=project, pledge=pledge, amount=amount))
+    return top_ups
+
+
+def funding_raised(project: Project) -> Decimal:
+    """Committed money pledges to the project's needs plus pool top-ups."""
+    pledged = Pledge.objects.filter(
+        need__project=project, need__kind=HelpKind.MONEY, status__in=Pledge.COMMITTED
+    ).aggregate(total=Sum("quantity"))["total"] or Decimal(0)
+    topped = project.top_ups.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return pledged + topped
+
+
+@transaction.atomic
+def pool_create(*, user, partner: Organisation, **fields: Any) -> FundingPool:
+    """A partner's pool over a district or a layer."""
+    if partner.kind != Organisation.Kind.PARTNER:
+        raise bad_input(f"{partner.name} is not a partner organisation")
+    _check_organisation(user, partner)
+    pool = FundingPool(partner=partner, **fields)
+    pool.full_clean()
+    pool.save()
+    return pool

@@ -1,13 +1,17 @@
 """Query fields of matching: matches for a need, matches for an offer."""
 
+from decimal import Decimal
+
 import strawberry
 from strawberry import relay
 
-from geoschema.errors import bad_input, limit_exceeded
+from geoschema.errors import bad_input, limit_exceeded, not_found
 from geoschema.ids import object_from_id
 from matching import selectors
-from matching.graphql.types import MatchType
-from offers.models import Need, Offer
+from matching.allocation import suggest_allocation
+from matching.graphql.types import AllocationType, MatchType, NeedMatchesType, ProposedPledgeType
+from offers.models import Need, Offer, Project
+from places.models import BoundaryLayer, District
 
 MAX_MATCHES = 100
 
@@ -32,3 +36,39 @@ class Query:
         _check_first(first)
         offer = object_from_id(offer_id, "Offer", Offer.objects.all(), "offerId")
         return [MatchType.from_match(m) for m in selectors.matches_for_offer(offer, first=first)]
+
+    @strawberry.field(description="For each open need of a project, the offers that can serve it.")
+    def project_matches(self, project_id: relay.GlobalID, first: int = 5) -> list[NeedMatchesType]:
+        _check_first(first)
+        project = object_from_id(project_id, "Project", Project.objects.all(), "projectId")
+        return [
+            NeedMatchesType(
+                need=need, matches=[MatchType.from_match(m) for m in selectors.matches_for_need(need, first=first)]
+            )
+            for need in project.needs.filter(status=Need.Status.OPEN).order_by("id")
+        ]
+
+    @strawberry.field(
+        description="Pledges that cover as much as possible of the open needs of an area, best-scoring among "
+        "equals, within every capacity: a min-cost flow over the candidate matches."
+    )
+    def suggest_allocation(self, district_id: relay.GlobalID | None = None, layer: str | None = None) -> AllocationType:
+        if (district_id is None) == (layer is None):
+            raise bad_input("give either districtId or layer: the area to allocate in")
+        if district_id is not None:
+            district = object_from_id(district_id, "District", District.objects.all(), "districtId")
+            area = {"districts": district}
+        else:
+            if not BoundaryLayer.objects.filter(slug=layer).exists():
+                raise not_found(f"no boundary layer {layer!r}")
+            area = {"districts__layer__slug": layer}
+        proposals = suggest_allocation(
+            needs=Need.objects.filter(**area).distinct(), offers=Offer.objects.filter(**area).distinct()
+        )
+        return AllocationType(
+            proposals=[
+                ProposedPledgeType(offer=p.offer, need=p.need, quantity=p.quantity, score=p.score) for p in proposals
+            ],
+            needs_covered=len({p.need.pk for p in proposals}),
+            units_allocated=sum((p.quantity for p in proposals), Decimal(0)),
+        )

@@ -1,5 +1,7 @@
 """GraphQL types of matching."""
 
+from decimal import Decimal
+
 import strawberry
 
 from matching.selectors import Match
@@ -30,3 +32,24 @@ class MatchType:
             distance_meters=match.distance_m,
             reasons=[MatchReasonType(name=r.name, value=r.value, weight=r.weight) for r in match.score.reasons],
         )
+
+
+@strawberry.type(name="NeedMatches", description="A project's need and the offers that can serve it.")
+class NeedMatchesType:
+    need: NeedType
+    matches: list[MatchType]
+
+
+@strawberry.type(name="ProposedPledge", description="One pledge of a suggested allocation.")
+class ProposedPledgeType:
+    offer: OfferType
+    need: NeedType
+    quantity: Decimal
+    score: float
+
+
+@strawberry.type(name="Allocation", description="Pledges that together cover as much of an area's needs as possible.")
+class AllocationType:
+    proposals: list[ProposedPledgeType]
+    needs_covered: int = strawberry.field(description="How many needs get at least part of what they ask.")
+    units_allocated: Decimal

@@ -22,6 +22,7 @@ class OfferInput:
     available_from: datetime | None = None
     available_until: datetime | None = None
     service_radius_meters: float = 2000.0
+    recurring_days: list[int] = strawberry.field(default_factory=list, description="0 = Monday; empty: every day.")
     organisation_id: relay.GlobalID | None = strawberry.field(default=None, description="Offer in its name.")
 
 
@@ -63,3 +64,14 @@ class ProjectInput:
     starts_on: date | None = None
     ends_on: date | None = None
     organisation_id: relay.GlobalID | None = None
+
+
+@strawberry.input(description="A partner's co-funding pool over a district or a whole boundary layer.")
+class FundingPoolInput:
+    name: str
+    partner_id: relay.GlobalID
+    ratio: Decimal
+    cap_per_project: Decimal
+    total: Decimal
+    district_id: relay.GlobalID | None = None
+    layer: str | None = strawberry.field(default=None, description="Slug of a boundary layer.")

@@ -7,13 +7,13 @@ import strawberry
 from strawberry import relay
 
 from accounts.permissions import IsAuthenticated
-from geoschema.errors import bad_input
+from geoschema.errors import bad_input, not_found
 from geoschema.ids import object_from_id
 from offers import services
-from offers.graphql.inputs import NeedInput, OfferInput, OfferPatch, ProjectInput
-from offers.graphql.types import NeedType, OfferType, PledgeType, ProjectType
+from offers.graphql.inputs import FundingPoolInput, NeedInput, OfferInput, OfferPatch, ProjectInput
+from offers.graphql.types import FundingPoolType, NeedType, OfferType, PledgeType, ProjectType
 from offers.models import Need, Offer, Pledge, Project
-from places.models import Organisation
+from places.models import BoundaryLayer, District, Organisation
 
 RENAMED = {"service_radius_meters": "service_radius_m", "search_radius_meters": "search_radius_m"}
 
@@ -98,3 +98,36 @@ class Mutation:
     def respond_to_pledge(self, info: strawberry.Info, pledge_id: relay.GlobalID, accept: bool) -> PledgeType:
         pledge = object_from_id(pledge_id, "Pledge", Pledge.objects.all(), "pledgeId")
         return services.pledge_respond(user=_user(info), pledge=pledge, accept=accept)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Say an accepted pledge was received.")
+    def fulfil_pledge(self, info: strawberry.Info, pledge_id: relay.GlobalID) -> PledgeType:
+        pledge = object_from_id(pledge_id, "Pledge", Pledge.objects.all(), "pledgeId")
+        return services.pledge_fulfil(user=_user(info), pledge=pledge)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Withdraw a proposed or accepted pledge.")
+    def cancel_pledge(self, info: strawberry.Info, pledge_id: relay.GlobalID) -> PledgeType:
+        pledge = object_from_id(pledge_id, "Pledge", Pledge.objects.all(), "pledgeId")
+        return services.pledge_cancel(user=_user(info), pledge=pledge)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="A partner's co-funding pool.")
+    def create_funding_pool(self, info: strawberry.Info, input: FundingPoolInput) -> FundingPoolType:
+        partner = object_from_id(input.partner_id, "Organisation", Organisation.objects.all(), "partnerId")
+        district = layer = None
+        if input.district_id is not None:
+            district = object_from_id(input.district_id, "District", District.objects.all(), "districtId")
+        if input.layer is not None:
+            layer = BoundaryLayer.objects.filter(slug=input.layer).first()
+            if layer is None:
+                raise not_found(f"no boundary layer {input.layer!r}")
+        if (district is None) == (layer is None):
+            raise bad_input("give either districtId or layer: the area the pool tops up")
+        return services.pool_create(
+            user=_user(info),
+            partner=partner,
+            district=district,
+            layer=layer,
+            name=input.name,
+            ratio=input.ratio,
+            cap_per_project=input.cap_per_project,
+            total=input.total,
+        )

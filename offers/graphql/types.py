@@ -10,6 +10,7 @@ from strawberry import relay
 
 from geoschema.located import Located
 from offers import models
+from offers.selectors import project_funding
 from places.graphql.types import OrganisationType
 
 HelpKind = strawberry.enum(models.HelpKind, description="The kinds of help that cross Quartier.")
@@ -46,6 +47,17 @@ class OfferType(relay.Node, Located, Exchange):
     service_radius_meters: float = strawberry_django.field(field_name="service_radius_m")
 
 
+@strawberry.type(name="ProjectFunding", description="Where a project's money stands.")
+class ProjectFundingType:
+    goal: Decimal | None
+    pledged: Decimal = strawberry.field(description="Accepted or fulfilled money pledges.")
+    received: Decimal = strawberry.field(description="Fulfilled money pledges.")
+    topped_up: Decimal = strawberry.field(description="What co-funding pools added.")
+    raised: Decimal = strawberry.field(description="pledged + toppedUp")
+    backers: int = strawberry.field(description="Distinct people or organisations with a money pledge.")
+    progress: float | None = strawberry.field(description="raised / goal, when there is a goal.")
+
+
 @strawberry_django.type(models.Project, name="Project")
 class ProjectType(relay.Node, Located):
     id: relay.NodeID[int]
@@ -58,6 +70,20 @@ class ProjectType(relay.Node, Located):
     created_at: datetime
     organisation: OrganisationType | None
     needs: list["NeedType"]
+
+    @strawberry.field(description="Money pledged, received and topped up (one query per project: ask it of a few).")
+    def funding(self, root: strawberry.Parent) -> ProjectFundingType:
+        funding = project_funding(root)
+        progress = float(funding.raised / funding.goal) if funding.goal else None
+        return ProjectFundingType(
+            goal=funding.goal,
+            pledged=funding.pledged,
+            received=funding.received,
+            topped_up=funding.topped_up,
+            raised=funding.raised,
+            backers=funding.backers,
+            progress=progress,
+        )
 
 
 @strawberry_django.type(models.Need, name="Need")
@@ -78,3 +104,14 @@ class PledgeType(relay.Node):
     status: PledgeStatus
     created_at: datetime
     responded_at: datetime | None
+
+
+@strawberry_django.type(models.FundingPool, name="FundingPool")
+class FundingPoolType(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    partner: OrganisationType
+    ratio: Decimal
+    cap_per_project: Decimal
+    total: Decimal
+    active: bool
