@@ -16,7 +16,7 @@ import networkx as nx
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from matching.selectors import match_score, offers_for_need
+from matching.selectors import match_score, offers_for_need, open_with_remaining
 from offers.models import Need, Offer
 from offers.services import remaining
 
@@ -32,7 +32,8 @@ class Proposal:
 
 
 def units(thing: Offer | Need) -> int:
-    left = remaining(thing)
+    """Whole units left of an offer or a need (its `remaining` annotation when it has one)."""
+    left = thing.remaining if hasattr(thing, "remaining") else remaining(thing)
     return 1 if left is None else max(0, math.floor(left))
 
 
@@ -43,7 +44,7 @@ def suggest_allocation(*, needs: QuerySet[Need], offers: QuerySet[Offer]) -> lis
     graph = nx.DiGraph()
     by_key: dict[str, Offer | Need] = {}
     scores: dict[tuple[str, str], float] = {}
-    for need in needs.filter(status=Need.Status.OPEN):
+    for need in open_with_remaining(needs, Need.Status.OPEN, "need"):
         need_units = units(need)
         if need_units == 0:
             continue

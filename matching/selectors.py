@@ -10,16 +10,18 @@ the GiST index from the place asked about (box test, then exact spheroid distanc
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Least
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from matching.scoring import Score, score
-from offers.models import Need, Offer
+from offers.models import Need, Offer, Pledge
 from places.geo import DistanceTo, KnnTo, NearBox
 
 CANDIDATES = 1000
+AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,19 @@ class Match:
     score: Score
 
 
-def _open_with_quantity(queryset: QuerySet, open_status: str) -> QuerySet:
-    return queryset.filter(status=open_status).filter(Q(quantity__isnull=True) | Q(quantity__gt=0))
+def open_with_remaining(queryset: QuerySet, open_status: str, side: str) -> QuerySet:
+    """Open, with `remaining` (quantity less accepted pledges; null when uncounted) above zero."""
+    committed = (
+        Pledge.objects.filter(**{side: OuterRef("pk")}, status__in=Pledge.COMMITTED)
+        .values(side)
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return (
+        queryset.filter(status=open_status)
+        .annotate(remaining=F("quantity") - Coalesce(Subquery(committed), Value(Decimal(0)), output_field=AMOUNT))
+        .filter(Q(quantity__isnull=True) | Q(remaining__gt=0))
+    )
 
 
 def _compatible(queryset: QuerySet, other: Offer | Need) -> QuerySet:
@@ -48,7 +61,7 @@ def _compatible(queryset: QuerySet, other: Offer | Need) -> QuerySet:
 
 def offers_for_need(need: Need, *, limit: int = CANDIDATES) -> QuerySet[Offer]:
     """Open offers within reach of `need` that can serve it, nearest first, with `distance_meters`."""
-    queryset = _compatible(_open_with_quantity(Offer.objects.all(), Offer.Status.OPEN), need)
+    queryset = _compatible(open_with_remaining(Offer.objects.all(), Offer.Status.OPEN, "offer"), need)
     return (
         queryset.annotate(distance_meters=DistanceTo(need.location))
         .filter(
@@ -62,7 +75,7 @@ def offers_for_need(need: Need, *, limit: int = CANDIDATES) -> QuerySet[Offer]:
 
 def needs_for_offer(offer: Offer, *, limit: int = CANDIDATES) -> QuerySet[Need]:
     """Open needs within reach of `offer` that it can serve, nearest first, with `distance_meters`."""
-    queryset = _compatible(_open_with_quantity(Need.objects.all(), Need.Status.OPEN), offer)
+    queryset = _compatible(open_with_remaining(Need.objects.all(), Need.Status.OPEN, "need"), offer)
     return (
         queryset.annotate(distance_meters=DistanceTo(offer.location))
         .filter(
@@ -82,8 +95,8 @@ def match_score(offer: Offer, need: Need, distance_m: float, now: datetime) -> S
         needed_categories=need.categories,
         offer_window=(offer.available_from, offer.available_until),
         need_window=(need.available_from, need.available_until),
-        offer_remaining=offer.quantity,
-        need_remaining=need.quantity,
+        offer_remaining=getattr(offer, "remaining", offer.quantity),
+        need_remaining=getattr(need, "remaining", need.quantity),
         offer_created_at=offer.created_at,
         now=now,
     )

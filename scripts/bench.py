@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from base64 import b64encode
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -41,6 +42,20 @@ NEAREST = """query($p: PointInput!) {
 NEAREST_SQL = """SELECT id, title, kind, ST_Distance(location, p) AS d, ST_AsGeoJSON(location)
   FROM offers_offer, (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography AS p) AS origin
  WHERE ST_DWithin(location, p, 5000) ORDER BY location <-> p LIMIT 20"""
+MATCHES = """query($n: ID!) { matches(needId: $n, first: 10) {
+  score distanceMeters reasons { name value } offer { id title kind location } } }"""
+MATCHES_SQL = """SELECT o.id, o.title, o.kind, ST_Distance(o.location, n.location), ST_AsGeoJSON(o.location),
+       o.quantity - coalesce((SELECT sum(p.quantity) FROM offers_pledge p
+                              WHERE p.offer_id = o.id AND p.status IN ('ACCEPTED', 'FULFILLED')), 0)
+  FROM offers_offer o, offers_need n
+ WHERE n.id = %(n)s AND o.kind = n.kind AND o.status = 'OPEN'
+   AND o.location && _ST_Expand(n.location, n.search_radius_m)
+   AND ST_Distance(o.location, n.location) <= least(o.service_radius_m, n.search_radius_m)
+   AND (o.categories = '{}' OR n.categories = '{}' OR o.categories && n.categories)
+   AND (o.available_from IS NULL OR n.available_until IS NULL OR o.available_from <= n.available_until)
+   AND (o.available_until IS NULL OR n.available_from IS NULL OR o.available_until >= n.available_from)
+ ORDER BY o.location <-> n.location LIMIT 1000"""
+ALLOCATION = """query($d: ID!) { suggestAllocation(districtId: $d) { needsCovered unitsAllocated } }"""
 DISTRICT = """query($d: ID!) { offers(spatial: {withinDistrict: $d}, first: 100) {
   totalCount edges { node { id title kind location } } } }"""
 DISTRICT_SQL = """SELECT o.id, o.title, o.kind, ST_AsGeoJSON(o.location), count(*) OVER ()
@@ -153,10 +168,10 @@ def run(env: dict, args) -> list[dict]:
     centres = [{"x": rng.uniform(CORE[0], CORE[2]), "y": rng.uniform(CORE[1], CORE[3])} for _ in range(50)]
     with psycopg.connect(sql_url(env)) as conn:
         districts = [row[0] for row in conn.execute("SELECT id FROM places_district ORDER BY id")]
-    from base64 import b64encode
+        needs = [row[0] for row in conn.execute("SELECT id FROM offers_need ORDER BY id % 9973, id LIMIT 200")]
 
-    def gid(pk: int) -> str:
-        return b64encode(f"District:{pk}".encode()).decode()
+    def gid(pk: int, kind: str = "District") -> str:
+        return b64encode(f"{kind}:{pk}".encode()).decode()
 
     questions = [
         (
@@ -174,6 +189,13 @@ def run(env: dict, args) -> list[dict]:
             DISTRICT_SQL,
             lambda i: {"d": districts[i % len(districts)]},
         ),
+        (
+            "matches for a need, best 10",
+            MATCHES,
+            lambda i: {"n": gid(needs[i % len(needs)], "Need")},
+            MATCHES_SQL,
+            lambda i: {"n": needs[i % len(needs)]},
+        ),
     ]
     url = f"http://127.0.0.1:{args.port}/graphql"
     rows = []
@@ -190,7 +212,8 @@ def run(env: dict, args) -> list[dict]:
                 body = client.post(url, json={"query": query, "variables": variables(i)}).json()
                 http.append(time.perf_counter() - started)
                 assert "errors" not in body, body
-                sizes.append(len(body["data"]["offers"]["edges"]))
+                answer = next(iter(body["data"].values()))
+                sizes.append(len(answer["edges"]) if isinstance(answer, dict) else len(answer))
                 started = time.perf_counter()
                 conn.execute(sql, params(i)).fetchall()
                 raw.append(time.perf_counter() - started)
@@ -207,6 +230,15 @@ def run(env: dict, args) -> list[dict]:
                 f"{name:32} {row['http_median_ms']:11.1f} {row['http_p95_ms']:9.1f} {row['sql_median_ms']:10.2f} "
                 f"{row['ratio']:6.1f} {row['rows']:5.0f}"
             )
+    timings = []
+    with httpx.Client(timeout=300) as client:
+        for district in districts[:3]:
+            started = time.perf_counter()
+            body = client.post(url, json={"query": ALLOCATION, "variables": {"d": gid(district)}}).json()
+            timings.append(time.perf_counter() - started)
+            assert "errors" not in body, body
+    print(f"\nsuggestAllocation for a borough: {statistics.median(timings) * 1000:.0f} ms median of 3 boroughs")
+    rows.append({"question": "suggestAllocation, one borough", "http_median_ms": statistics.median(timings) * 1000})
     rate = throughput(url, RADIUS, [{"p": point(c)} for c in centres], clients=8, seconds=10)
     print(f"\nthroughput, radius question, 8 concurrent clients for 10 s: {rate:.0f} requests/s")
     rows.append({"question": "throughput radius, 8 clients", "requests_per_second": rate})

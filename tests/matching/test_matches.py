@@ -112,3 +112,11 @@ def test_matches_refuse_bad_ids(gql):
     assert codes(gql(MATCHES, {"id": str(GlobalID("Need", "1")), "first": 1000}, expect_errors=True)) == [
         "LIMIT_EXCEEDED"
     ]
+
+
+def test_candidate_search_walks_the_spatial_index(everything):
+    from places.selectors import explain
+
+    offers, needs = everything
+    text = explain(offers_for_need(needs[0]))
+    assert "Index Scan using offers_offer_location" in text and "Seq Scan on offers_offer " not in text, text
