@@ -133,6 +133,7 @@ QUARTIER = {
     "MAX_QUERY_DEPTH": int(os.environ.get("QUARTIER_MAX_QUERY_DEPTH", "10")),
     "MAX_ALIASES": int(os.environ.get("QUARTIER_MAX_ALIASES", "15")),
     "MAX_TOKENS": int(os.environ.get("QUARTIER_MAX_TOKENS", "2000")),
+    "STATS_MIN_COUNT": int(os.environ.get("QUARTIER_STATS_MIN_COUNT", "5")),
     "TOKEN_DAYS": int(os.environ.get("QUARTIER_TOKEN_DAYS", "30")),
     "LOGIN_MAX_FAILURES": int(os.environ.get("QUARTIER_LOGIN_MAX_FAILURES", "5")),
     "LOGIN_WINDOW_MINUTES": int(os.environ.get("QUARTIER_LOGIN_WINDOW_MINUTES", "15")),

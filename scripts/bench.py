@@ -238,8 +238,9 @@ def run(env: dict, args) -> list[dict]:
             body = client.post(url, json={"query": ALLOCATION, "variables": {"d": gid(district)}}).json()
             timings.append(time.perf_counter() - started)
             assert "errors" not in body, body
-    print(f"\nsuggestAllocation for a borough: {statistics.median(timings) * 1000:.0f} ms median of {args.allocations} borough(s)")
-    rows.append({"question": "suggestAllocation, one borough", "http_median_ms": statistics.median(timings) * 1000})
+    median = statistics.median(timings) * 1000
+    print(f"\nsuggestAllocation for a borough: {median:.0f} ms (median of {args.allocations} borough(s))")
+    rows.append({"question": "suggestAllocation, one borough", "http_median_ms": median})
     rate = throughput(url, RADIUS, [{"p": point(c)} for c in centres], clients=8, seconds=10)
     print(f"\nthroughput, radius question, 8 concurrent clients for 10 s: {rate:.0f} requests/s")
     rows.append({"question": "throughput radius, 8 clients", "requests_per_second": rate})

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -115,3 +116,25 @@ class FundingPoolType(relay.Node):
     cap_per_project: Decimal
     total: Decimal
     active: bool
+
+
+@strawberry.type(name="KindCount")
+class KindCountType:
+    kind: HelpKind
+    count: int | None = strawberry.field(description="Null when withheld (a small count that could single people out).")
+
+
+@strawberry.type(name="AreaStat", description="Activity in one district over a period. Null: withheld as too small.")
+class AreaStatType:
+    district: Annotated["DistrictType", strawberry.lazy("places.graphql.types")]  # noqa: F821
+    offers: int | None
+    needs: int | None
+    projects: int | None
+    pledges: int | None = strawberry.field(description="Accepted or fulfilled pledges to needs of the district.")
+    people: int | None = strawberry.field(description="People who posted offers, needs or projects.")
+    organisations: int | None
+    offers_by_kind: list[KindCountType]
+    needs_by_kind: list[KindCountType]
+    pledged_quantity: Decimal | None
+    money_pledged: Decimal | None
+    money_received: Decimal | None

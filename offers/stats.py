@@ -1,0 +1,149 @@
+"""Activity per area, for analysts: every figure computed by PostgreSQL in one query per call.
+
+A district's figures count what is assigned to it (offers, needs, projects by their place;
+pledges by their need's place) and was created within the period. Small counts single people
+out, so for everyone but staff a count above zero and below the threshold is withheld (null),
+and so are the sums it would reveal.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+
+from places.models import BoundaryLayer
+
+COUNTS = ("offers", "needs", "projects", "pledges", "people", "organisations")
+
+STATS_SQL = """
+WITH period AS (SELECT %(start)s::timestamptz AS start, %(end)s::timestamptz AS stop),
+offers AS (
+  SELECT x.district_id, o.kind, o.owner_id, o.organisation_id FROM offers_offer o
+    JOIN offers_offer_districts x ON x.offer_id = o.id, period
+   WHERE o.created_at >= coalesce(period.start, '-infinity') AND o.created_at < coalesce(period.stop, 'infinity')),
+needs AS (
+  SELECT x.district_id, n.id, n.kind, n.owner_id, n.organisation_id FROM offers_need n
+    JOIN offers_need_districts x ON x.need_id = n.id, period
+   WHERE n.created_at >= coalesce(period.start, '-infinity') AND n.created_at < coalesce(period.stop, 'infinity')),
+projects AS (
+  SELECT x.district_id, p.owner_id, p.organisation_id FROM offers_project p
+    JOIN offers_project_districts x ON x.project_id = p.id, period
+   WHERE p.created_at >= coalesce(period.start, '-infinity') AND p.created_at < coalesce(period.stop, 'infinity')),
+pledges AS (
+  SELECT x.district_id, pl.quantity, pl.status, n.kind FROM offers_pledge pl
+    JOIN offers_need n ON n.id = pl.need_id
+    JOIN offers_need_districts x ON x.need_id = n.id, period
+   WHERE pl.status IN ('ACCEPTED', 'FULFILLED')
+     AND pl.created_at >= coalesce(period.start, '-infinity') AND pl.created_at < coalesce(period.stop, 'infinity')),
+actors AS (
+  SELECT district_id, owner_id, organisation_id FROM offers
+  UNION ALL SELECT district_id, owner_id, organisation_id FROM needs
+  UNION ALL SELECT district_id, owner_id, organisation_id FROM projects)
+SELECT d.id, d.code, d.name,
+  (SELECT count(*) FROM offers WHERE district_id = d.id),
+  (SELECT count(*) FROM needs WHERE district_id = d.id),
+  (SELECT count(*) FROM projects WHERE district_id = d.id),
+  (SELECT count(*) FROM pledges WHERE district_id = d.id),
+  (SELECT count(DISTINCT owner_id) FROM actors WHERE district_id = d.id),
+  (SELECT count(DISTINCT organisation_id) FROM actors WHERE district_id = d.id),
+  (SELECT coalesce(jsonb_object_agg(kind, n), '{}') FROM
+     (SELECT kind, count(*) AS n FROM offers WHERE district_id = d.id GROUP BY kind) k),
+  (SELECT coalesce(jsonb_object_agg(kind, n), '{}') FROM
+     (SELECT kind, count(*) AS n FROM needs WHERE district_id = d.id GROUP BY kind) k),
+  (SELECT coalesce(sum(quantity), 0) FROM pledges WHERE district_id = d.id),
+  (SELECT coalesce(sum(quantity), 0) FROM pledges WHERE district_id = d.id AND kind = 'MONEY'),
+  (SELECT coalesce(sum(quantity), 0) FROM pledges WHERE district_id = d.id AND kind = 'MONEY' AND status = 'FULFILLED'),
+  %(geometry)s
+FROM places_district d
+WHERE d.layer_id = %(layer)s
+ORDER BY d.code, d.id
+"""
+
+
+@dataclass
+class AreaStat:
+    district_id: int
+    code: str
+    name: str
+    offers: int | None
+    needs: int | None
+    projects: int | None
+    pledges: int | None
+    people: int | None
+    organisations: int | None
+    offers_by_kind: dict[str, int | None]
+    needs_by_kind: dict[str, int | None]
+    pledged_quantity: Decimal | None
+    money_pledged: Decimal | None
+    money_received: Decimal | None
+    geometry: dict | None = field(default=None, repr=False)
+
+
+def area_stats(
+    *,
+    layer: BoundaryLayer,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    staff: bool = False,
+    with_geometry: bool = False,
+    simplify_m: float = 0.0,
+) -> list[AreaStat]:
+    """The figures of every district of `layer` for the period [start, end)."""
+    geometry = "NULL"
+    if with_geometry:
+        # Degrees per metre at the equator: a tolerance small enough for any zoom a choropleth uses.
+        tolerance = simplify_m / 111_320
+        geometry = f"ST_AsGeoJSON(ST_SimplifyPreserveTopology(d.geometry, {tolerance:.10f}), 6)"
+    with connection.cursor() as cursor:
+        cursor.execute(STATS_SQL.replace("%(geometry)s", geometry), {"start": start, "end": end, "layer": layer.pk})
+        rows = cursor.fetchall()
+    threshold = 0 if staff else settings.QUARTIER["STATS_MIN_COUNT"]
+    return [_stat(row, threshold) for row in rows]
+
+
+def _withheld(count: int, threshold: int) -> int | None:
+    return None if 0 < count < threshold else count
+
+
+def _stat(row: tuple, threshold: int) -> AreaStat:
+    (
+        pk,
+        code,
+        name,
+        offers,
+        needs,
+        projects,
+        pledges,
+        people,
+        orgs,
+        offers_by_kind,
+        needs_by_kind,
+        pledged,
+        money,
+        received,
+        geometry,
+    ) = row
+    shown = {
+        key: _withheld(value, threshold)
+        for key, value in zip(COUNTS, (offers, needs, projects, pledges, people, orgs), strict=True)
+    }
+
+    def by_kind(counts: str) -> dict[str, int | None]:  # jsonb arrives as text through Django's connection
+        return {kind: _withheld(n, threshold) for kind, n in sorted(json.loads(counts).items())}
+
+    sums_visible = shown["pledges"] is not None
+    return AreaStat(
+        district_id=pk,
+        code=code,
+        name=name,
+        **shown,
+        offers_by_kind=by_kind(offers_by_kind),
+        needs_by_kind=by_kind(needs_by_kind),
+        pledged_quantity=pledged if sums_visible else None,
+        money_pledged=money if sums_visible else None,
+        money_received=received if sums_visible else None,
+        geometry=json.loads(geometry) if geometry else None,
+    )
