@@ -8,6 +8,7 @@ import strawberry
 import strawberry_django
 from django.db.models import Prefetch
 
+from accounts.permissions import visible_layer_ids
 from geoschema.scalars import GeoJSON, geometry_to_geojson
 from places.geo import Latitude, Longitude
 from places.models import District
@@ -36,9 +37,13 @@ def _districts_prefetch():
     )
 
 
-def _districts(root) -> list[District]:
+def _districts(root, info: strawberry.Info) -> list[District]:
+    """The districts holding `root`, of current layers the caller may see."""
     cached = getattr(root, "located_districts", None)
-    return cached if cached is not None else list(root.districts.select_related("layer").defer("geometry"))
+    if cached is None:
+        cached = list(root.districts.select_related("layer").defer("geometry"))
+    visible = visible_layer_ids(info.context.request)
+    return [d for d in cached if d.layer_id in visible and d.layer.is_current]
 
 
 @strawberry.interface(description="Anything with a place on the map.")
@@ -66,8 +71,8 @@ class Located:
         prefetch_related=[_districts_prefetch()],
         description="The district of `layer` (a slug) that holds it; by default the first administrative layer's.",
     )
-    def district(self, root: strawberry.Parent, layer: str | None = None) -> DistrictRef | None:
-        candidates = sorted(_districts(root), key=lambda d: (d.layer.kind != "ADMINISTRATIVE", d.layer_id))
+    def district(self, root: strawberry.Parent, info: strawberry.Info, layer: str | None = None) -> DistrictRef | None:
+        candidates = sorted(_districts(root, info), key=lambda d: (d.layer.kind != "ADMINISTRATIVE", d.layer_id))
         for district in candidates:
             if layer is None or district.layer.slug == layer:
                 return district
@@ -77,5 +82,5 @@ class Located:
         prefetch_related=[_districts_prefetch()],
         description="Every district, of every boundary layer, that holds it.",
     )
-    def districts(self, root: strawberry.Parent) -> list[DistrictRef]:
-        return sorted(_districts(root), key=lambda d: (d.layer_id, d.id))
+    def districts(self, root: strawberry.Parent, info: strawberry.Info) -> list[DistrictRef]:
+        return sorted(_districts(root, info), key=lambda d: (d.layer_id, d.id))

@@ -32,26 +32,48 @@ class Located(models.Model):
 
 
 class BoundaryLayer(models.Model):
-    """A set of areas that tile a territory: a city's boroughs, its neighbourhoods, a partner's zones."""
+    """A set of areas that tile a territory: a city's boroughs, its neighbourhoods, a partner's zones.
+
+    A partner's new upload of a layer is a new version; the older ones stay queryable by version.
+    """
 
     class Kind(models.TextChoices):
         ADMINISTRATIVE = "ADMINISTRATIVE"
         NEIGHBOURHOOD = "NEIGHBOURHOOD"
         PARTNER = "PARTNER"
 
-    slug = models.SlugField(max_length=80, unique=True)
+    class Visibility(models.TextChoices):
+        PUBLIC = "PUBLIC"
+        MEMBERS = "MEMBERS"
+
+    slug = models.SlugField(max_length=80)
+    version = models.PositiveIntegerField(default=1)
+    is_current = models.BooleanField(default=True, help_text="The version that `layer: slug` means.")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ADMINISTRATIVE)
     attribution = models.CharField(max_length=500, blank=True, help_text="Who publishes the data.")
     licence = models.CharField(max_length=200, blank=True, help_text="The licence of the data.")
+    owner = models.ForeignKey(
+        "places.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="boundary_layers",
+        help_text="The partner that uploaded it; none for the platform's own layers.",
+    )
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["slug"]
+        ordering = ["slug", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="layer_slug_version_unique"),
+            models.UniqueConstraint(fields=["slug"], condition=models.Q(is_current=True), name="layer_one_current"),
+        ]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name} (v{self.version})"
 
 
 class District(models.Model):

@@ -91,8 +91,11 @@ def district_at(*, point: Point, layer: BoundaryLayer) -> District | None:
     )
 
 
-def layer_by_slug(slug: str) -> BoundaryLayer | None:
-    return BoundaryLayer.objects.filter(slug=slug).first()
+def layer_by_slug(slug: str, *, version: int | None = None, visible: QuerySet | None = None) -> BoundaryLayer | None:
+    """The current version of a layer (or the version asked for), among `visible` layers if given."""
+    layers = visible if visible is not None else BoundaryLayer.objects.all()
+    layers = layers.filter(slug=slug)
+    return layers.filter(version=version).first() if version is not None else layers.filter(is_current=True).first()
 
 
 def districts_of(*, layer: BoundaryLayer | None = None) -> QuerySet[District]:

@@ -5,13 +5,15 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
-from geoschema.errors import bad_input, limit_exceeded, not_found
+from accounts.permissions import visible_layers
+from geoschema.errors import bad_input, limit_exceeded
 from geoschema.ids import object_from_id
 from matching import selectors
 from matching.allocation import suggest_allocation
 from matching.graphql.types import AllocationType, MatchType, NeedMatchesType, ProposedPledgeType
 from offers.models import Need, Offer, Project
-from places.models import BoundaryLayer, District
+from places.graphql.inputs import district_from_id
+from places.graphql.schema import layer_or_error
 
 MAX_MATCHES = 100
 
@@ -52,16 +54,17 @@ class Query:
         description="Pledges that cover as much as possible of the open needs of an area, best-scoring among "
         "equals, within every capacity: a min-cost flow over the candidate matches."
     )
-    def suggest_allocation(self, district_id: relay.GlobalID | None = None, layer: str | None = None) -> AllocationType:
+    def suggest_allocation(
+        self, info: strawberry.Info, district_id: relay.GlobalID | None = None, layer: str | None = None
+    ) -> AllocationType:
         if (district_id is None) == (layer is None):
             raise bad_input("give either districtId or layer: the area to allocate in")
         if district_id is not None:
-            district = object_from_id(district_id, "District", District.objects.all(), "districtId")
+            visible = visible_layers(info.context.request.user)
+            district = district_from_id(district_id, "districtId", visible)
             area = {"districts": district}
         else:
-            if not BoundaryLayer.objects.filter(slug=layer).exists():
-                raise not_found(f"no boundary layer {layer!r}")
-            area = {"districts__layer__slug": layer}
+            area = {"districts__layer": layer_or_error(info, layer)}
         proposals = suggest_allocation(
             needs=Need.objects.filter(**area).distinct(), offers=Offer.objects.filter(**area).distinct()
         )

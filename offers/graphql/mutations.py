@@ -6,14 +6,16 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
-from accounts.permissions import IsAuthenticated
-from geoschema.errors import bad_input, not_found
+from accounts.permissions import IsAuthenticated, visible_layers
+from geoschema.errors import bad_input
 from geoschema.ids import object_from_id
 from offers import services
 from offers.graphql.inputs import FundingPoolInput, NeedInput, OfferInput, OfferPatch, ProjectInput
 from offers.graphql.types import FundingPoolType, NeedType, OfferType, PledgeType, ProjectType
 from offers.models import Need, Offer, Pledge, Project
-from places.models import BoundaryLayer, District, Organisation
+from places.graphql.inputs import district_from_id
+from places.graphql.schema import layer_or_error
+from places.models import Organisation
 
 RENAMED = {"service_radius_meters": "service_radius_m", "search_radius_meters": "search_radius_m"}
 
@@ -114,11 +116,9 @@ class Mutation:
         partner = object_from_id(input.partner_id, "Organisation", Organisation.objects.all(), "partnerId")
         district = layer = None
         if input.district_id is not None:
-            district = object_from_id(input.district_id, "District", District.objects.all(), "districtId")
+            district = district_from_id(input.district_id, "districtId", visible_layers(_user(info)))
         if input.layer is not None:
-            layer = BoundaryLayer.objects.filter(slug=input.layer).first()
-            if layer is None:
-                raise not_found(f"no boundary layer {input.layer!r}")
+            layer = layer_or_error(info, input.layer)
         if (district is None) == (layer is None):
             raise bad_input("give either districtId or layer: the area the pool tops up")
         return services.pool_create(

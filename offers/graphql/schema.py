@@ -50,6 +50,7 @@ class Query:
     @strawberry_django.connection(GeoConnection[OfferType], description="What people and organisations offer.")
     def offers(
         self,
+        info: strawberry.Info,
         spatial: SpatialFilter | None = None,
         kinds: list[HelpKind] | None = None,
         categories: list[str] | None = None,
@@ -57,11 +58,12 @@ class Query:
         order_by: OrderBy | None = None,
     ) -> QuerySet:
         queryset = selectors.offers(kinds=_values(kinds), categories=categories, **_window(available_between))
-        return located_list(queryset, spatial, order_by)
+        return located_list(info, queryset, spatial, order_by)
 
     @strawberry_django.connection(GeoConnection[NeedType], description="What people and projects ask for.")
     def needs(
         self,
+        info: strawberry.Info,
         spatial: SpatialFilter | None = None,
         kinds: list[HelpKind] | None = None,
         categories: list[str] | None = None,
@@ -69,16 +71,17 @@ class Query:
         order_by: OrderBy | None = None,
     ) -> QuerySet:
         queryset = selectors.needs(kinds=_values(kinds), categories=categories, **_window(available_between))
-        return located_list(queryset, spatial, order_by)
+        return located_list(info, queryset, spatial, order_by)
 
     @strawberry_django.connection(GeoConnection[ProjectType], description="Community projects.")
     def projects(
         self,
+        info: strawberry.Info,
         spatial: SpatialFilter | None = None,
         statuses: list[ProjectStatus] | None = None,
         order_by: OrderBy | None = None,
     ) -> QuerySet:
-        return located_list(selectors.projects(statuses=_values(statuses)), spatial, order_by)
+        return located_list(info, selectors.projects(statuses=_values(statuses)), spatial, order_by)
 
     @strawberry.field(description="Activity per district of a layer over [from, to).")
     def area_stats(
@@ -113,7 +116,7 @@ class Query:
 def _area_stats(info, layer_slug: str, start, end, **options) -> list[AreaStat]:
     if start is not None and end is not None and start > end:
         raise bad_input("'from' must not be after 'to'")
-    layer = layer_or_error(layer_slug)
+    layer = layer_or_error(info, layer_slug)
     return area_stats(layer=layer, start=start, end=end, staff=info.context.request.user.is_staff, **options)
 
 

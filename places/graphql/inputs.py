@@ -5,8 +5,10 @@ import math
 import strawberry
 from django.conf import settings
 from django.contrib.gis.geos import Point, Polygon
+from django.db.models import QuerySet
 from strawberry import relay
 
+from accounts.permissions import visible_layers
 from geoschema.errors import bad_input, limit_exceeded
 from geoschema.ids import object_from_id
 from geoschema.scalars import GeoJSON
@@ -68,7 +70,7 @@ class SpatialFilter:
     within_geometry: GeoJSON | None = strawberry.field(default=None, description="Inside a Polygon or MultiPolygon.")
     bbox: BBoxInput | None = None
 
-    def to_query(self) -> SpatialQuery:
+    def to_query(self, visible_layers: QuerySet) -> SpatialQuery:
         point = radius = district = geometry = bbox = None
         if self.near is not None:
             point = self.near.point.to_point("near.point")
@@ -79,7 +81,7 @@ class SpatialFilter:
             if radius > largest:
                 raise limit_exceeded(f"near.radiusMeters is at most {largest:g} m, got {radius:g}")
         if self.within_district is not None:
-            district = district_from_id(self.within_district, "withinDistrict")
+            district = district_from_id(self.within_district, "withinDistrict", visible_layers)
         if self.within_geometry is not None:
             geometry = self.within_geometry
             if geometry.geom_type not in ("Polygon", "MultiPolygon"):
@@ -89,13 +91,15 @@ class SpatialFilter:
         return SpatialQuery(point=point, radius_m=radius, district=district, geometry=geometry, bbox=bbox)
 
 
-def district_from_id(global_id: relay.GlobalID, argument: str) -> District:
-    return object_from_id(global_id, "District", District.objects.only("id", "geometry"), argument)
+def district_from_id(global_id: relay.GlobalID, argument: str, visible_layers: QuerySet) -> District:
+    """A district of a layer the caller may see, or NOT_FOUND."""
+    districts = District.objects.filter(layer__in=visible_layers.values("pk")).only("id", "geometry")
+    return object_from_id(global_id, "District", districts, argument)
 
 
-def spatial_query(spatial: SpatialFilter | None, order_by_distance: bool) -> SpatialQuery | None:
+def spatial_query(info: strawberry.Info, spatial: SpatialFilter | None, order_by_distance: bool) -> SpatialQuery | None:
     """The checked filter; ordering by distance needs a point to measure from."""
-    query = spatial.to_query() if spatial is not None else None
+    query = spatial.to_query(visible_layers(info.context.request.user)) if spatial is not None else None
     if order_by_distance and (query is None or query.point is None):
         raise bad_input("orderBy: DISTANCE needs spatial.near: a point to measure distances from")
     return query

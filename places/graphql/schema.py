@@ -5,6 +5,7 @@ import strawberry_django
 from django.db.models import QuerySet
 from strawberry import relay
 
+from accounts.permissions import visible_layers
 from geoschema.errors import not_found
 from geoschema.located import OrderBy
 from geoschema.pagination import GeoConnection
@@ -23,37 +24,54 @@ def ordered(queryset: QuerySet, order_by: OrderBy | None) -> QuerySet:
     return queryset.order_by("id")
 
 
-def located_list(queryset: QuerySet, spatial: SpatialFilter | None, order_by: OrderBy | None) -> QuerySet:
+def located_list(
+    info: strawberry.Info, queryset: QuerySet, spatial: SpatialFilter | None, order_by: OrderBy | None
+) -> QuerySet:
     by_distance = order_by == OrderBy.DISTANCE
-    query = spatial_query(spatial, by_distance)
+    query = spatial_query(info, spatial, by_distance)
     return selectors.located_filter(ordered(queryset, order_by), query, by_distance=by_distance)
 
 
-def layer_or_error(slug: str) -> BoundaryLayer:
-    layer = selectors.layer_by_slug(slug)
+def layer_or_error(info: strawberry.Info, slug: str, version: int | None = None) -> BoundaryLayer:
+    """A layer the caller may see: the current version, or the version asked for."""
+    layer = selectors.layer_by_slug(slug, version=version, visible=visible_layers(info.context.request.user))
     if layer is None:
-        raise not_found(f"no boundary layer {slug!r}: the `layers` query lists them")
+        which = f"version {version} of " if version is not None else ""
+        raise not_found(f"no {which}boundary layer {slug!r}: the `layers` query lists them")
     return layer
 
 
 @strawberry.type
 class Query:
     @strawberry_django.field(description="The boundary layers the caller may see.")
-    def layers(self) -> list[BoundaryLayerType]:
-        return BoundaryLayer.objects.all()
+    def layers(self, info: strawberry.Info) -> list[BoundaryLayerType]:
+        return visible_layers(info.context.request.user).filter(is_current=True)
 
     @strawberry_django.connection(GeoConnection[DistrictType], description="The areas of a layer.")
-    def districts(self, layer: str | None = None, spatial: SpatialFilter | None = None) -> QuerySet[District]:
-        queryset = selectors.districts_of(layer=layer_or_error(layer) if layer else None)
-        return selectors.district_filter(queryset, spatial_query(spatial, False)).order_by("layer_id", "code", "id")
+    def districts(
+        self,
+        info: strawberry.Info,
+        layer: str | None = None,
+        version: int | None = None,
+        spatial: SpatialFilter | None = None,
+    ) -> QuerySet[District]:
+        queryset = selectors.districts_of(layer=layer_or_error(info, layer, version) if layer else None)
+        if layer is None:
+            queryset = queryset.filter(layer__is_current=True)
+        query = spatial_query(info, spatial, False)
+        return selectors.district_filter(queryset, query).order_by("layer_id", "code", "id")
 
     @strawberry_django.field(description="The district of `layer` (a slug) that holds the point, if any.")
-    def district_at(self, point: PointInput, layer: str) -> DistrictType | None:
-        return selectors.district_at(point=point.to_point(), layer=layer_or_error(layer))
+    def district_at(
+        self, info: strawberry.Info, point: PointInput, layer: str, version: int | None = None
+    ) -> DistrictType | None:
+        return selectors.district_at(point=point.to_point(), layer=layer_or_error(info, layer, version))
 
     @strawberry_django.connection(GeoConnection[BuildingType], description="Buildings and residences.")
-    def buildings(self, spatial: SpatialFilter | None = None, order_by: OrderBy | None = None) -> QuerySet:
-        return located_list(selectors.buildings(), spatial, order_by)
+    def buildings(
+        self, info: strawberry.Info, spatial: SpatialFilter | None = None, order_by: OrderBy | None = None
+    ) -> QuerySet:
+        return located_list(info, selectors.buildings(), spatial, order_by)
 
     @strawberry_django.connection(
         GeoConnection[PointOfInterestType],
@@ -61,10 +79,11 @@ class Query:
     )
     def points_of_interest(
         self,
+        info: strawberry.Info,
         spatial: SpatialFilter | None = None,
         categories: list[str] | None = None,
         order_by: OrderBy | None = None,
     ) -> QuerySet:
-        return located_list(selectors.points_of_interest(categories=categories), spatial, order_by)
+        return located_list(info, selectors.points_of_interest(categories=categories), spatial, order_by)
 
     node: relay.Node | None = strawberry_django.node(description="Any object by its global id; null if there is none.")

@@ -1,6 +1,7 @@
 """GraphQL types of places: boundary layers, districts, buildings, points of interest, organisations."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -9,12 +10,17 @@ from django.contrib.gis.db.models.functions import Envelope
 from django.db.models import OuterRef, Subquery
 from strawberry import relay
 
+from accounts.permissions import visible_layers
 from geoschema.located import Located
 from geoschema.scalars import GeoJSON, geometry_to_geojson
 from places import models
 
 LayerKind = strawberry.enum(Enum("LayerKind", {c.value: c.value for c in models.BoundaryLayer.Kind}))
 Access = strawberry.enum(Enum("Access", {c.value: c.value for c in models.PointOfInterest.Access}))
+LayerVisibility = strawberry.enum(
+    Enum("LayerVisibility", {c.value: c.value for c in models.BoundaryLayer.Visibility}),
+    description="PUBLIC: everyone; MEMBERS: the owner's members only.",
+)
 OrganisationKind = strawberry.enum(Enum("OrganisationKind", {c.value: c.value for c in models.Organisation.Kind}))
 
 
@@ -37,6 +43,15 @@ class BoundaryLayerType(relay.Node):
     attribution: str
     licence: str
 
+    version: int
+    is_current: bool
+    visibility: LayerVisibility
+    owner: Annotated["OrganisationType", strawberry.lazy("places.graphql.types")] | None  # noqa: F821
+
+    @classmethod
+    def get_queryset(cls, queryset, info: strawberry.Info, **kwargs):
+        return queryset.filter(pk__in=visible_layers(info.context.request.user).values("pk"))
+
     @strawberry_django.field(annotate={"extent_geometry": _layer_extent}, description="The layer's bounding box.")
     def extent(self, root: strawberry.Parent) -> GeoJSON | None:
         return geometry_to_geojson(root.extent_geometry)
@@ -50,6 +65,10 @@ class DistrictType(relay.Node):
     layer: BoundaryLayerType
     parent: "DistrictType | None"
     area_m2: float = strawberry_django.field(name="areaSquareMeters")
+
+    @classmethod
+    def get_queryset(cls, queryset, info: strawberry.Info, **kwargs):
+        return queryset.filter(layer__in=visible_layers(info.context.request.user).values("pk"))
 
     @strawberry_django.field(only=["geometry"], description="The district's area: a GeoJSON MultiPolygon.")
     def geometry(self, root: strawberry.Parent) -> GeoJSON:
