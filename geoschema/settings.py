@@ -133,11 +133,18 @@ QUARTIER = {
     "MAX_QUERY_DEPTH": int(os.environ.get("QUARTIER_MAX_QUERY_DEPTH", "10")),
     "MAX_ALIASES": int(os.environ.get("QUARTIER_MAX_ALIASES", "15")),
     "MAX_TOKENS": int(os.environ.get("QUARTIER_MAX_TOKENS", "2000")),
+    "IMPORT_MAX_BYTES": int(os.environ.get("QUARTIER_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
+    "IMPORT_MAX_FEATURES": int(os.environ.get("QUARTIER_IMPORT_MAX_FEATURES", "5000")),
+    "IMPORT_MAX_VERTICES": int(os.environ.get("QUARTIER_IMPORT_MAX_VERTICES", "2000000")),
     "STATS_MIN_COUNT": int(os.environ.get("QUARTIER_STATS_MIN_COUNT", "5")),
     "TOKEN_DAYS": int(os.environ.get("QUARTIER_TOKEN_DAYS", "30")),
     "LOGIN_MAX_FAILURES": int(os.environ.get("QUARTIER_LOGIN_MAX_FAILURES", "5")),
     "LOGIN_WINDOW_MINUTES": int(os.environ.get("QUARTIER_LOGIN_WINDOW_MINUTES", "15")),
 }
+
+# A partner's GeoJSON travels in the request body: allow a little more than the import limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = QUARTIER["IMPORT_MAX_BYTES"] + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,

@@ -89,6 +89,8 @@ class Offer(Exchange):
             GistIndex(AsGeometry("location"), name="offer_location_planar"),
             GinIndex(fields=["categories"], name="offer_categories_gin"),
             models.Index(fields=["kind"], name="offer_kind"),
+            # Matching asks "offers of this kind near here": one GiST on both (btree_gist).
+            GistIndex(fields=["kind", "location"], name="offer_kind_location"),
         ]
 
     def __str__(self) -> str:
@@ -145,6 +147,7 @@ class Need(Exchange):
             GistIndex(AsGeometry("location"), name="need_location_planar"),
             GinIndex(fields=["categories"], name="need_categories_gin"),
             models.Index(fields=["kind"], name="need_kind"),
+            GistIndex(fields=["kind", "location"], name="need_kind_location"),
         ]
 
     def __str__(self) -> str:
