@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from accounts.services import token_user
 
-API_PREFIXES = ("/graphql",)
+API_PREFIXES = ("/graphql", "/exports/")
 
 
 def bearer_token(request) -> str | None:

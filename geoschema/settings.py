@@ -81,8 +81,9 @@ DATABASE_URL = os.environ.get(
 )
 _db = dj_database_url.parse(DATABASE_URL, engine="django.contrib.gis.db.backends.postgis")
 _db["OPTIONS"] = {
-    # Every statement is bounded, so no request can hold a connection for long.
-    "options": f"-c statement_timeout={int(os.environ.get('QUARTIER_STATEMENT_TIMEOUT_MS', '15000'))}",
+    # The API server bounds every statement (geoschema/asgi.py sets 15 s), so no request can hold
+    # a connection for long; management commands (migrations, imports) run unbounded.
+    "options": f"-c statement_timeout={int(os.environ.get('QUARTIER_STATEMENT_TIMEOUT_MS', '0'))}",
 }
 if env_bool("QUARTIER_DB_POOL", True):
     # psycopg's pool: a request borrows an open connection instead of paying for a new one.

@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from geoschema.exports import export
 from geoschema.schema import schema
 from geoschema.views import QuartierGraphQLView, healthz
 
@@ -13,5 +14,6 @@ urlpatterns = [
     path("graphql", graphql),
     path("graphql/", graphql),
     path("healthz", healthz),
+    re_path(r"^exports/(?P<dataset>[a-z-]+)\.(?P<fmt>geojson|csv)$", export),
     path("admin/", admin.site.urls),
 ]

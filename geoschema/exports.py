@@ -1,0 +1,221 @@
+"""Downloads for analysts: `/exports/<dataset>.<geojson|csv>`, streamed from the database in
+chunks (keyset pagination on id), so an export of any size never sits in memory whole.
+
+Datasets: offers, needs, projects, points-of-interest (filters: bbox=W,S,E,N, near=LON,LAT,METRES,
+district=<District id>, kinds=A,B) and area-stats (layer=<slug>, from=, to=). Each download names
+the attribution and licence of the layers it involves.
+"""
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.utils.dateparse import parse_datetime
+from strawberry.relay import GlobalID
+
+from accounts.permissions import visible_layers
+from geoschema.errors import ApiError, Code, bad_input
+from offers import selectors as offer_selectors
+from offers.stats import COUNTS, area_stats
+from places import selectors as place_selectors
+from places.geo import Latitude, Longitude
+from places.graphql.inputs import BBoxInput, NearInput, PointInput, SpatialFilter
+from places.models import BoundaryLayer
+from places.selectors import SpatialQuery, located_filter
+
+CHUNK = 2000
+QUARTIER_DATA = ("Quartier contributors", "ODbL-1.0")
+LOCATED = {
+    "offers": (
+        lambda kinds: offer_selectors.offers(kinds=kinds),
+        ["title", "kind", "categories", "quantity", "unit", "status"],
+    ),
+    "needs": (
+        lambda kinds: offer_selectors.needs(kinds=kinds),
+        ["title", "kind", "categories", "quantity", "unit", "status"],
+    ),
+    "projects": (lambda kinds: offer_selectors.projects(), ["title", "status", "funding_goal"]),
+    "points-of-interest": (
+        lambda kinds: place_selectors.points_of_interest(),
+        ["name", "categories", "address", "wheelchair"],
+    ),
+}
+
+
+def export(request: HttpRequest, dataset: str, fmt: str):
+    try:
+        if dataset == "area-stats":
+            layer = _layer(request)
+            rows, fields, layers = _area_stat_rows(request, layer), ["code", "name", *COUNTS], [layer]
+        elif dataset in LOCATED:
+            rows, fields, layers = _located_rows(request, dataset)
+        else:
+            raise ApiError(
+                Code.NOT_FOUND, f"no export {dataset!r}: offers, needs, projects, points-of-interest, area-stats"
+            )
+    except ApiError as exc:
+        status = 404 if exc.code == Code.NOT_FOUND else 400
+        return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=status)
+    attribution = "; ".join(sorted({QUARTIER_DATA[0], *(layer.attribution for layer in layers if layer.attribution)}))
+    licence = "; ".join(sorted({QUARTIER_DATA[1], *(layer.licence for layer in layers if layer.licence)}))
+    stream = _geojson(rows, attribution, licence) if fmt == "geojson" else _csv(rows, fields)
+    response = StreamingHttpResponse(
+        stream, content_type="application/geo+json" if fmt == "geojson" else "text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{dataset}.{fmt}"'
+    response["X-Attribution"] = attribution
+    response["X-Licence"] = licence
+    return response
+
+
+def _layer(request: HttpRequest) -> BoundaryLayer:
+    slug = request.GET.get("layer")
+    if not slug:
+        raise bad_input("layer=<slug> is required")
+    layer = place_selectors.layer_by_slug(slug, visible=visible_layers(request.user))
+    if layer is None:
+        raise ApiError(Code.NOT_FOUND, f"no boundary layer {slug!r}")
+    return layer
+
+
+def _floats(request: HttpRequest, name: str, count: int) -> list[float] | None:
+    raw = request.GET.get(name)
+    if raw is None:
+        return None
+    try:
+        values = [float(part) for part in raw.split(",")]
+    except ValueError as exc:
+        raise bad_input(f"{name} takes {count} numbers separated by commas") from exc
+    if len(values) != count:
+        raise bad_input(f"{name} takes {count} numbers separated by commas")
+    return values
+
+
+def _spatial(request: HttpRequest) -> tuple[SpatialQuery, list[BoundaryLayer]]:
+    """The same spatial filter as the API's, from query parameters, with the same checks."""
+    near, box, district = _floats(request, "near", 3), _floats(request, "bbox", 4), request.GET.get("district")
+    spatial = SpatialFilter(
+        near=NearInput(point=PointInput(longitude=near[0], latitude=near[1]), radius_meters=near[2]) if near else None,
+        bbox=BBoxInput(west=box[0], south=box[1], east=box[2], north=box[3]) if box else None,
+        within_district=_global_id(district) if district else None,
+    )
+    query = spatial.to_query(visible_layers(request.user))
+    return query, [query.district.layer] if query.district is not None else []
+
+
+def _global_id(value: str) -> GlobalID:
+    try:
+        return GlobalID.from_id(value)
+    except Exception as exc:  # noqa: BLE001 - any undecodable id is the client's mistake
+        raise bad_input("district must be the id of a District") from exc
+
+
+def _located_rows(request: HttpRequest, dataset: str):
+    make, fields = LOCATED[dataset]
+    kinds = [k for k in request.GET.get("kinds", "").split(",") if k] or None
+    spatial, layers = _spatial(request)
+    queryset = located_filter(make(kinds), spatial).annotate(lon=Longitude("location"), lat=Latitude("location"))
+    columns = ["id", "lon", "lat", *fields] + (["distance_meters"] if spatial.point is not None else [])
+    type_name = {"points-of-interest": "PointOfInterest"}.get(dataset, dataset[:-1].capitalize())
+
+    def rows(after: int) -> list[dict]:
+        chunk = list(queryset.filter(id__gt=after).order_by("id").values(*columns)[:CHUNK])
+        for row in chunk:
+            row["_pk"] = row["id"]
+            row["id"] = str(GlobalID(type_name, str(row["id"])))
+        return chunk
+
+    return rows, columns, layers
+
+
+def _area_stat_rows(request: HttpRequest, layer: BoundaryLayer) -> Callable[[int], list[dict]]:
+    start, end = (_datetime(request, name) for name in ("from", "to"))
+    staff = request.user.is_staff
+
+    def rows(after: int) -> list[dict]:
+        if after:
+            return []  # one query gives every district of a layer
+        stats = area_stats(layer=layer, start=start, end=end, staff=staff, with_geometry=True, simplify_m=10)
+        return [
+            {
+                "_pk": 1,
+                "id": str(GlobalID("District", str(s.district_id))),
+                "code": s.code,
+                "name": s.name,
+                "geometry": s.geometry,
+                **{name: getattr(s, name) for name in COUNTS},
+            }
+            for s in stats
+        ]
+
+    return rows
+
+
+def _datetime(request: HttpRequest, name: str) -> datetime | None:
+    raw = request.GET.get(name)
+    if raw is None:
+        return None
+    value = parse_datetime(raw)
+    if value is None:
+        raise bad_input(f"{name} must be an ISO 8601 date and time")
+    return value
+
+
+async def _chunks(rows: Callable[[int], list[dict]]) -> AsyncIterator[list[dict]]:
+    after = 0
+    while True:
+        chunk = await sync_to_async(rows)(after)
+        if not chunk:
+            return
+        yield chunk
+        after = chunk[-1]["_pk"]
+
+
+def _properties(row: dict) -> dict:
+    return {k: _plain(v) for k, v in row.items() if k not in ("_pk", "lon", "lat", "geometry")}
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "as_tuple"):  # Decimal
+        return str(value)
+    return value
+
+
+async def _geojson(rows, attribution: str, licence: str) -> AsyncIterator[str]:
+    head = {"type": "FeatureCollection", "attribution": attribution, "licence": licence}
+    yield json.dumps(head)[:-1] + ', "features": ['
+    first = True
+    async for chunk in _chunks(rows):
+        parts = []
+        for row in chunk:
+            geometry = row.get("geometry") or {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
+            feature = {"type": "Feature", "id": row["id"], "geometry": geometry, "properties": _properties(row)}
+            parts.append(("" if first else ",") + json.dumps(feature, ensure_ascii=False))
+            first = False
+        yield "".join(parts)
+    yield "]}\n"
+
+
+async def _csv(rows, fields: list[str]) -> AsyncIterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(fields)
+    async for chunk in _chunks(rows):
+        for row in chunk:
+            writer.writerow([_csv_value(row.get(name)) for name in fields])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _csv_value(value):
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return "" if value is None else _plain(value)

@@ -1,0 +1,103 @@
+"""Given an analyst, when they download a list or the area figures, then the file holds exactly
+what the API answers for the same filter, streamed in chunks, with attribution and licence."""
+
+import csv
+import io
+import json
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.test import Client
+from shapely.geometry import Point, shape
+from strawberry.relay import GlobalID
+
+from geoschema import exports
+from offers.models import Offer
+from places.models import District
+from tests.conftest import BOROUGHS, load_geojson
+
+pytestmark = pytest.mark.django_db
+
+
+def download(path: str) -> tuple[int, bytes, dict]:
+    """GET an export and read its stream as the ASGI server would (the stream is asynchronous;
+    async_to_sync keeps its database calls on this thread, inside the test's transaction)."""
+    response = Client(HTTP_HOST="localhost").get(path)
+    if not response.streaming:
+        return response.status_code, response.content, response
+
+    async def read() -> bytes:
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    return response.status_code, async_to_sync(read)(), response
+
+
+def test_offers_in_a_viewport_as_geojson_match_the_plain_comparison(monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK", 50)  # several chunks
+    west, south, east, north = -73.62, 45.48, -73.55, 45.53
+    status, body, response = download(f"/exports/offers.geojson?bbox={west},{south},{east},{north}")
+    assert status == 200 and response.streaming and response["Content-Type"] == "application/geo+json"
+    collection = json.loads(body)
+    expected = {
+        o.pk for o in Offer.objects.only("location") if west <= o.location.x <= east and south <= o.location.y <= north
+    }
+    got = {int(GlobalID.from_id(f["id"]).node_id) for f in collection["features"]}
+    assert len(expected) > 150 and got == expected and len(collection["features"]) == len(expected)
+    feature = collection["features"][0]
+    assert feature["geometry"]["type"] == "Point" and {"title", "kind", "quantity"} <= feature["properties"].keys()
+    assert "Quartier contributors" in collection["attribution"]
+
+
+def test_offers_in_a_borough_as_csv_with_the_layer_attribution():
+    borough = load_geojson(BOROUGHS)["features"][3]
+    district = District.objects.get(layer__slug="mtl-boroughs", code=borough["properties"]["CODEID"])
+    district.layer.attribution, district.layer.licence = "Ville de Montréal", "CC-BY-4.0"
+    district.layer.save()
+    gid = str(GlobalID("District", str(district.pk)))
+    status, body, response = download(f"/exports/offers.csv?district={gid}&kinds=MONEY,MEAL")
+    assert status == 200 and "Ville de Montréal" in response["X-Attribution"] and "CC-BY-4.0" in response["X-Licence"]
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    polygon = shape(borough["geometry"])
+    expected = {
+        o.pk
+        for o in Offer.objects.filter(kind__in=["MONEY", "MEAL"])
+        if polygon.intersects(Point(o.location.x, o.location.y))
+    }
+    assert {int(GlobalID.from_id(r["id"]).node_id) for r in rows} == expected and expected
+    assert all(
+        r["kind"] in ("MONEY", "MEAL") and polygon.intersects(Point(float(r["lon"]), float(r["lat"]))) for r in rows
+    )
+
+
+def test_area_stats_as_csv_and_geojson_match_the_api(gql):
+    table = {
+        s["district"]["code"]: s
+        for s in gql('{ areaStats(layer: "mtl-boroughs") { district { code } offers needs } }')["data"]["areaStats"]
+    }
+    status, body, _ = download("/exports/area-stats.csv?layer=mtl-boroughs")
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    assert status == 200 and len(rows) == 19
+    for row in rows:
+        assert int(row["offers"]) == table[row["code"]]["offers"] and int(row["needs"]) == table[row["code"]]["needs"]
+    status, body, _ = download("/exports/area-stats.geojson?layer=mtl-boroughs")
+    features = json.loads(body)["features"]
+    assert len(features) == 19 and all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
+
+
+@pytest.mark.parametrize(
+    "path,status,code",
+    [
+        ("/exports/unicorns.csv", 404, "NOT_FOUND"),
+        ("/exports/offers.csv?bbox=1,2,3", 400, "BAD_INPUT"),
+        ("/exports/offers.csv?bbox=-73.5,45.5,-73.6,45.6", 400, "BAD_INPUT"),
+        ("/exports/offers.geojson?near=-73.5,95,100", 400, "BAD_INPUT"),
+        ("/exports/offers.geojson?near=-73.5,45.5,9999999", 400, "LIMIT_EXCEEDED"),
+        ("/exports/offers.csv?district=nope", 400, "BAD_INPUT"),
+        ("/exports/area-stats.csv", 400, "BAD_INPUT"),
+        ("/exports/area-stats.csv?layer=atlantis", 404, "NOT_FOUND"),
+        ("/exports/area-stats.csv?layer=mtl-boroughs&from=yesterday", 400, "BAD_INPUT"),
+    ],
+)
+def test_bad_export_requests_get_a_coded_error(path, status, code):
+    got, body, _ = download(path)
+    assert got == status and json.loads(body)["error"]["code"] == code
