@@ -7,6 +7,7 @@ and so are the sums it would reveal.
 """
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -147,3 +148,93 @@ def _stat(row: tuple, threshold: int) -> AreaStat:
         money_received=received if sums_visible else None,
         geometry=json.loads(geometry) if geometry else None,
     )
+
+
+GRID_SQL = """
+WITH cells AS (
+  SELECT i, j, ST_Transform(geom, 4326) AS geom
+    FROM {grid}(%(size)s, ST_Transform(ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326), 3857))
+),
+period AS (SELECT %(start)s::timestamptz AS start, %(end)s::timestamptz AS stop),
+offers AS (
+  SELECT c.i, c.j, count(*) AS n,
+         array_agg(DISTINCT o.owner_id) AS owners, array_agg(DISTINCT o.organisation_id) AS orgs
+    FROM cells c JOIN offers_offer o ON ST_Intersects(c.geom, o.location::geometry), period
+   WHERE o.created_at >= coalesce(period.start, '-infinity') AND o.created_at < coalesce(period.stop, 'infinity')
+   GROUP BY c.i, c.j),
+needs AS (
+  SELECT c.i, c.j, count(*) AS n,
+         array_agg(DISTINCT n.owner_id) AS owners, array_agg(DISTINCT n.organisation_id) AS orgs
+    FROM cells c JOIN offers_need n ON ST_Intersects(c.geom, n.location::geometry), period
+   WHERE n.created_at >= coalesce(period.start, '-infinity') AND n.created_at < coalesce(period.stop, 'infinity')
+   GROUP BY c.i, c.j),
+projects AS (
+  SELECT c.i, c.j, count(*) AS n,
+         array_agg(DISTINCT p.owner_id) AS owners, array_agg(DISTINCT p.organisation_id) AS orgs
+    FROM cells c JOIN offers_project p ON ST_Intersects(c.geom, p.location::geometry), period
+   WHERE p.created_at >= coalesce(period.start, '-infinity') AND p.created_at < coalesce(period.stop, 'infinity')
+   GROUP BY c.i, c.j),
+pledges AS (
+  SELECT c.i, c.j, count(*) AS n
+    FROM cells c JOIN offers_need n ON ST_Intersects(c.geom, n.location::geometry)
+    JOIN offers_pledge pl ON pl.need_id = n.id AND pl.status IN ('ACCEPTED', 'FULFILLED'), period
+   WHERE pl.created_at >= coalesce(period.start, '-infinity') AND pl.created_at < coalesce(period.stop, 'infinity')
+   GROUP BY c.i, c.j)
+SELECT c.i, c.j, ST_AsGeoJSON(c.geom, 7),
+       coalesce(o.n, 0), coalesce(n.n, 0), coalesce(p.n, 0), coalesce(pl.n, 0),
+       (SELECT count(DISTINCT x) FROM unnest(o.owners || n.owners || p.owners) AS x),
+       (SELECT count(DISTINCT x) FROM unnest(o.orgs || n.orgs || p.orgs) AS x)
+  FROM cells c
+  LEFT JOIN offers o ON o.i = c.i AND o.j = c.j
+  LEFT JOIN needs n ON n.i = c.i AND n.j = c.j
+  LEFT JOIN projects p ON p.i = c.i AND p.j = c.j
+  LEFT JOIN pledges pl ON pl.i = c.i AND pl.j = c.j
+ WHERE o.n IS NOT NULL OR n.n IS NOT NULL OR p.n IS NOT NULL
+ ORDER BY c.i, c.j
+"""
+GRIDS = {"HEXAGON": "ST_HexagonGrid", "SQUARE": "ST_SquareGrid"}
+
+
+@dataclass
+class GridCell:
+    i: int
+    j: int
+    geometry: dict
+    counts: dict[str, int | None]
+
+
+def activity_grid(
+    *,
+    bbox: tuple[float, float, float, float],
+    cell_m: float,
+    shape: str = "HEXAGON",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    staff: bool = False,
+) -> list[GridCell]:
+    """Activity counted on hexagons or squares of `cell_m` metres (true metres at the bbox's middle
+    latitude: Web Mercator cells are scaled back), only the cells with something in them."""
+    west, south, east, north = bbox
+    size = cell_m / math.cos(math.radians((south + north) / 2))
+    params = {"size": size, "west": west, "south": south, "east": east, "north": north, "start": start, "end": end}
+    with connection.cursor() as cursor:
+        cursor.execute(GRID_SQL.format(grid=GRIDS[shape]), params)
+        rows = cursor.fetchall()
+    threshold = 0 if staff else settings.QUARTIER["STATS_MIN_COUNT"]
+    return [
+        GridCell(
+            i,
+            j,
+            json.loads(geometry),
+            {name: _withheld(value, threshold) for name, value in zip(COUNTS, values, strict=True)},
+        )
+        for i, j, geometry, *values in rows
+    ]
+
+
+def grid_cell_count(bbox: tuple[float, float, float, float], cell_m: float) -> float:
+    """About how many cells a grid over `bbox` has (to refuse the huge ones before building them)."""
+    west, south, east, north = bbox
+    height = (north - south) * 111_320
+    width = (east - west) * 111_320 * math.cos(math.radians((south + north) / 2))
+    return (width * height) / (cell_m * cell_m)

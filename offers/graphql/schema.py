@@ -1,6 +1,8 @@
 """Query fields of offers, needs and projects."""
 
+import math
 from datetime import datetime
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -8,7 +10,7 @@ import strawberry_django
 from django.db.models import QuerySet
 from strawberry import relay
 
-from geoschema.errors import bad_input
+from geoschema.errors import bad_input, limit_exceeded
 from geoschema.located import OrderBy
 from geoschema.pagination import GeoConnection
 from geoschema.scalars import GeoJSON
@@ -23,8 +25,8 @@ from offers.graphql.types import (
     ProjectType,
     TimeRangeInput,
 )
-from offers.stats import COUNTS, AreaStat, area_stats
-from places.graphql.inputs import SpatialFilter
+from offers.stats import COUNTS, AreaStat, activity_grid, area_stats, grid_cell_count
+from places.graphql.inputs import BBoxInput, SpatialFilter
 from places.graphql.schema import layer_or_error, located_list
 from places.models import District
 
@@ -40,6 +42,15 @@ def _window(available_between: TimeRangeInput | None) -> dict:
 
 def _values(enums) -> list[str] | None:
     return [e.value for e in enums] if enums else None
+
+
+MAX_GRID_CELLS = 20_000
+
+
+@strawberry.enum(description="The cells of a heat map.")
+class GridShape(Enum):
+    HEXAGON = "HEXAGON"
+    SQUARE = "SQUARE"
 
 
 FromArgument = Annotated[datetime | None, strawberry.argument(name="from", description="Start of the period.")]
@@ -111,6 +122,41 @@ class Query:
             raise bad_input("simplifyMeters must be within 0..1000")
         stats = _area_stats(info, layer, from_, to, with_geometry=True, simplify_m=simplify_meters)
         return {"type": "FeatureCollection", "features": [stat_feature(stat) for stat in stats]}
+
+    @strawberry.field(
+        description="Activity on hexagon or square cells over a viewport, as a GeoJSON FeatureCollection of the "
+        "cells with something in them: a heat map. `cellMeters` is a square's side or a hexagon's edge (its "
+        "centre-to-corner distance). Small counts are withheld."
+    )
+    def activity_grid(
+        self,
+        info: strawberry.Info,
+        bbox: BBoxInput,
+        cell_meters: float,
+        shape: GridShape = GridShape.HEXAGON,
+        from_: FromArgument = None,
+        to: datetime | None = None,
+    ) -> GeoJSON:
+        box = bbox.to_polygon().extent
+        if not math.isfinite(cell_meters) or cell_meters < 50:
+            raise bad_input("cellMeters must be 50 or more")
+        cells = grid_cell_count(box, cell_meters)
+        if cells > MAX_GRID_CELLS:
+            raise limit_exceeded(f"that grid has about {cells:.0f} cells; at most {MAX_GRID_CELLS}: larger cells")
+        if from_ is not None and to is not None and from_ > to:
+            raise bad_input("'from' must not be after 'to'")
+        grid = activity_grid(
+            bbox=box,
+            cell_m=cell_meters,
+            shape=shape.value,
+            start=from_,
+            end=to,
+            staff=info.context.request.user.is_staff,
+        )
+        features = [
+            {"type": "Feature", "id": f"{c.i}:{c.j}", "geometry": c.geometry, "properties": c.counts} for c in grid
+        ]
+        return {"type": "FeatureCollection", "features": features}
 
 
 def _area_stats(info, layer_slug: str, start, end, **options) -> list[AreaStat]:
