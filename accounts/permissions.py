@@ -7,6 +7,9 @@
 - Only the offer's side pledges it; only the need's side accepts or declines a pledge.
 - A boundary layer is seen by everyone when public, else by its owner's members and staff; a
   partner's member uploads and versions the partner's layers.
+- A person's exact location is seen by themself, by members of the organisation it is posted for,
+  by staff, and by the other side of an accepted pledge; everyone else sees its public location,
+  and distances to it rounded to 100 m.
 - Through the API a caller is who their bearer token says, never a browser session (so no
   cross-site request can act for a logged-in admin).
 """
@@ -60,6 +63,56 @@ def can_upload_layer(user, owner, current) -> bool:
     if owner is None or owner.kind != "PARTNER" or not acts_for(user, owner):
         return False
     return current is None or current.owner_id == owner.pk
+
+
+DISTANCE_ROUNDING_M = 100
+
+
+def sees_exact_location(request, thing) -> bool:
+    """Whether the caller of `request` may see where `thing` exactly is."""
+    if thing.location_precision == "EXACT":
+        return True
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or _ref(thing, "owner") == user.pk:
+        return True
+    memo = _memo(request)
+    organisation = _ref(thing, "organisation")
+    if organisation is not None and organisation in memo["organisations"]:
+        return True
+    return (type(thing).__name__, thing.pk) in memo["revealed"]
+
+
+def shown_distance(request, thing, distance_m: float | None) -> float | None:
+    """A distance as the caller may see it: rounded to 100 m unless they see the exact place."""
+    if distance_m is None or sees_exact_location(request, thing):
+        return distance_m
+    return round(distance_m / DISTANCE_ROUNDING_M) * DISTANCE_ROUNDING_M
+
+
+def _ref(thing, relation: str) -> int | None:
+    """A foreign key's id: from the optimizer's `<relation>_ref` annotation when the row was fetched
+    for a list (no query), else from the row itself."""
+    annotated = f"{relation}_ref"
+    return thing.__dict__[annotated] if annotated in thing.__dict__ else getattr(thing, f"{relation}_id", None)
+
+
+def _memo(request) -> dict:
+    """Per request: the caller's organisations, and the offers and needs whose exact place an
+    accepted pledge revealed to them."""
+    if not hasattr(request, "_location_memo"):
+        from offers.models import Pledge  # accounts must not import offers at load time
+
+        user = request.user
+        committed = Pledge.objects.filter(status__in=Pledge.COMMITTED)
+        revealed = {("Need", pk) for pk in committed.filter(offer__owner=user).values_list("need_id", flat=True)}
+        revealed |= {("Offer", pk) for pk in committed.filter(need__owner=user).values_list("offer_id", flat=True)}
+        request._location_memo = {
+            "organisations": set(user.organisations.values_list("pk", flat=True)),
+            "revealed": revealed,
+        }
+    return request._location_memo
 
 
 class IsAuthenticated(BasePermission):

@@ -3,7 +3,8 @@ chunks (keyset pagination on id), so an export of any size never sits in memory 
 
 Datasets: offers, needs, projects, points-of-interest (filters: bbox=W,S,E,N, near=LON,LAT,METRES,
 district=<District id>, kinds=A,B) and area-stats (layer=<slug>, from=, to=). Each download names
-the attribution and licence of the layers it involves.
+the attribution and licence of the layers it involves. Places are public locations (a person's
+as coarse as they chose), never exact ones.
 """
 
 import csv
@@ -17,7 +18,7 @@ from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from strawberry.relay import GlobalID
 
-from accounts.permissions import visible_layers
+from accounts.permissions import DISTANCE_ROUNDING_M, visible_layers
 from geoschema.errors import ApiError, Code, bad_input
 from offers import selectors as offer_selectors
 from offers.stats import COUNTS, area_stats
@@ -118,13 +119,17 @@ def _located_rows(request: HttpRequest, dataset: str):
     make, fields = LOCATED[dataset]
     kinds = [k for k in request.GET.get("kinds", "").split(",") if k] or None
     spatial, layers = _spatial(request)
-    queryset = located_filter(make(kinds), spatial).annotate(lon=Longitude("location"), lat=Latitude("location"))
+    queryset = located_filter(make(kinds), spatial).annotate(
+        lon=Longitude("public_location"), lat=Latitude("public_location")
+    )
     columns = ["id", "lon", "lat", *fields] + (["distance_meters"] if spatial.point is not None else [])
     type_name = {"points-of-interest": "PointOfInterest"}.get(dataset, dataset[:-1].capitalize())
 
     def rows(after: int) -> list[dict]:
-        chunk = list(queryset.filter(id__gt=after).order_by("id").values(*columns)[:CHUNK])
+        chunk = list(queryset.filter(id__gt=after).order_by("id").values(*columns, "location_precision")[:CHUNK])
         for row in chunk:
+            if row.pop("location_precision") != "EXACT" and row.get("distance_meters") is not None:
+                row["distance_meters"] = round(row["distance_meters"] / DISTANCE_ROUNDING_M) * DISTANCE_ROUNDING_M
             row["_pk"] = row["id"]
             row["id"] = str(GlobalID(type_name, str(row["id"])))
         return chunk

@@ -8,9 +8,9 @@ import strawberry
 import strawberry_django
 from django.db.models import Prefetch
 
-from accounts.permissions import visible_layer_ids
+from accounts.permissions import sees_exact_location, shown_distance, visible_layer_ids
 from geoschema.scalars import GeoJSON, geometry_to_geojson
-from places.geo import Latitude, Longitude
+from places.geo import ColumnIfAny, Latitude, Longitude
 from places.models import District
 from places.models import LocationPrecision as PrecisionChoices
 
@@ -49,22 +49,40 @@ def _districts(root, info: strawberry.Info) -> list[District]:
 @strawberry.interface(description="Anything with a place on the map.")
 class Located:
     @strawberry_django.field(
-        annotate={"location_x": Longitude("location"), "location_y": Latitude("location")},
-        description="Where it is: a GeoJSON Point.",
+        annotate={
+            "public_x": Longitude("public_location"),
+            "public_y": Latitude("public_location"),
+            "exact_x": Longitude("location"),
+            "exact_y": Latitude("location"),
+            "owner_ref": ColumnIfAny("owner_id"),
+            "organisation_ref": ColumnIfAny("organisation_id"),
+        },
+        only=["location_precision"],
+        description="Where it is, as exactly as the caller may see: a GeoJSON Point.",
     )
-    def location(self, root: strawberry.Parent) -> GeoJSON:
-        # Coordinates come from SQL as two floats: no geometry object to build for each row.
-        x = getattr(root, "location_x", None)
-        if x is None:  # fetched without the optimizer's annotation (a related object, node(id:))
-            return geometry_to_geojson(root.location)
-        return {"type": "Point", "coordinates": [x, root.location_y]}
+    def location(self, root: strawberry.Parent, info: strawberry.Info) -> GeoJSON:
+        # Coordinates come from SQL as floats: no geometry object to build for each row.
+        exact = sees_exact_location(info.context.request, root)
+        x, y = (
+            (getattr(root, "exact_x", None), getattr(root, "exact_y", None))
+            if exact
+            else (getattr(root, "public_x", None), getattr(root, "public_y", None))
+        )
+        if x is None:  # fetched without the optimizer's annotations (a related object, node(id:))
+            return geometry_to_geojson(root.location if exact else root.public_location)
+        return {"type": "Point", "coordinates": [x, y]}
 
-    @strawberry.field(description="Metres from `spatial.near.point` (WGS84 spheroid); null without `near`.")
-    def distance_meters(self, root: strawberry.Parent) -> float | None:
-        return getattr(root, "distance_meters", None)
+    @strawberry.field(
+        description="Metres from `spatial.near.point` (WGS84 spheroid) to `location`, rounded to 100 m for a "
+        "person who shares their place coarsely; null without `near`."
+    )
+    def distance_meters(self, root: strawberry.Parent, info: strawberry.Info) -> float | None:
+        return shown_distance(info.context.request, root, getattr(root, "distance_meters", None))
 
     @strawberry_django.field(only=["location_precision"], description="How exact `location` is for the caller.")
-    def location_precision(self, root: strawberry.Parent) -> LocationPrecision:
+    def location_precision(self, root: strawberry.Parent, info: strawberry.Info) -> LocationPrecision:
+        if sees_exact_location(info.context.request, root):
+            return LocationPrecision("EXACT")
         return LocationPrecision(root.location_precision)
 
     @strawberry_django.field(

@@ -4,7 +4,8 @@ offer can serve.
 An offer can serve a need when their places are within reach (the distance is within both the
 offer's service radius and the need's search radius), the kinds agree, their categories overlap
 when both name some, their availability windows overlap, and quantity remains. The search walks
-the GiST index from the place asked about (box test, then exact spheroid distance), bounded to the
+the GiST index from the exact place asked about (matching works on exact places; what it shows of
+them follows each side's precision) (box test, then exact spheroid distance), bounded to the
 `CANDIDATES` nearest, and the candidates are then scored (matching.scoring).
 """
 
@@ -63,13 +64,13 @@ def offers_for_need(need: Need, *, limit: int = CANDIDATES) -> QuerySet[Offer]:
     """Open offers within reach of `need` that can serve it, nearest first, with `distance_meters`."""
     queryset = _compatible(open_with_remaining(Offer.objects.all(), Offer.Status.OPEN, "offer"), need)
     return (
-        queryset.annotate(distance_meters=DistanceTo(need.location))
+        queryset.annotate(distance_meters=DistanceTo(need.location, field="location"))
         .filter(
-            NearBox(need.location, need.search_radius_m),
+            NearBox(need.location, need.search_radius_m, field="location"),
             distance_meters__lte=Least(F("service_radius_m"), Value(need.search_radius_m)),
         )
         .select_related("organisation")
-        .order_by(KnnTo(need.location), "id")[:limit]
+        .order_by(KnnTo(need.location, field="location"), "id")[:limit]
     )
 
 
@@ -77,13 +78,13 @@ def needs_for_offer(offer: Offer, *, limit: int = CANDIDATES) -> QuerySet[Need]:
     """Open needs within reach of `offer` that it can serve, nearest first, with `distance_meters`."""
     queryset = _compatible(open_with_remaining(Need.objects.all(), Need.Status.OPEN, "need"), offer)
     return (
-        queryset.annotate(distance_meters=DistanceTo(offer.location))
+        queryset.annotate(distance_meters=DistanceTo(offer.location, field="location"))
         .filter(
-            NearBox(offer.location, offer.service_radius_m),
+            NearBox(offer.location, offer.service_radius_m, field="location"),
             distance_meters__lte=Least(F("search_radius_m"), Value(offer.service_radius_m)),
         )
         .select_related("organisation", "project")
-        .order_by(KnnTo(offer.location), "id")[:limit]
+        .order_by(KnnTo(offer.location, field="location"), "id")[:limit]
     )
 
 

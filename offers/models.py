@@ -86,7 +86,7 @@ class Offer(Exchange):
     class Meta:
         ordering = ["id"]
         indexes = [
-            GistIndex(AsGeometry("location"), name="offer_location_planar"),
+            GistIndex(AsGeometry("public_location"), name="offer_public_planar"),
             GinIndex(fields=["categories"], name="offer_categories_gin"),
             models.Index(fields=["kind"], name="offer_kind"),
             # Matching asks "offers of this kind near here": one GiST on both (btree_gist).
@@ -122,7 +122,7 @@ class Project(Located):
 
     class Meta:
         ordering = ["id"]
-        indexes = [GistIndex(AsGeometry("location"), name="project_location_planar")]
+        indexes = [GistIndex(AsGeometry("public_location"), name="project_public_planar")]
 
     def __str__(self) -> str:
         return self.title
@@ -144,7 +144,7 @@ class Need(Exchange):
     class Meta:
         ordering = ["id"]
         indexes = [
-            GistIndex(AsGeometry("location"), name="need_location_planar"),
+            GistIndex(AsGeometry("public_location"), name="need_public_planar"),
             GinIndex(fields=["categories"], name="need_categories_gin"),
             models.Index(fields=["kind"], name="need_kind"),
             GistIndex(fields=["kind", "location"], name="need_kind_location"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.permissions import acts_for, can_change
 from geoschema.errors import ApiError, Code, bad_input
 from offers.models import FundingPool, HelpKind, Need, Offer, Pledge, PoolTopUp, Project
-from places.models import Organisation
+from places.models import LocationPrecision, Organisation
 from places.services import located_assign_districts
 
 
@@ -22,6 +22,9 @@ def _check_organisation(user, organisation: Organisation | None) -> None:
 
 
 def _save_located(instance, *, moved: bool = True):
+    if instance._state.adding and instance.location_precision is None:
+        # A person's place is coarse unless they choose otherwise; an organisation's is exact.
+        instance.location_precision = LocationPrecision.EXACT if instance.organisation_id else LocationPrecision.BLOCK
     instance.full_clean()
     instance.save()
     if moved:

@@ -2,7 +2,7 @@
 
 from django.contrib.gis.db.models import GeometryField, PointField
 from django.contrib.gis.geos import Point
-from django.db.models import BooleanField, F, FloatField, Func, Value
+from django.db.models import BooleanField, Expression, F, FloatField, Func, IntegerField, Value
 
 
 class AsGeometry(Func):
@@ -30,6 +30,20 @@ class Latitude(Func):
     output_field = FloatField()
 
 
+class ColumnIfAny(Expression):
+    """A model's column when it has it, else NULL: lets one annotation serve every located model
+    (an offer has an owner; a point of interest has none)."""
+
+    def __init__(self, attname: str):
+        super().__init__(output_field=IntegerField())
+        self.attname = attname
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        columns = {f.attname for f in query.model._meta.concrete_fields}
+        column = F(self.attname) if self.attname in columns else Value(None, output_field=IntegerField())
+        return column.resolve_expression(query, *args, **kwargs)
+
+
 class GeographyPoint(Func):
     """A literal WGS84 point as geography."""
 
@@ -46,7 +60,7 @@ class DistanceTo(Func):
     function = "ST_Distance"
     output_field = FloatField()
 
-    def __init__(self, origin: Point, field: str = "location"):
+    def __init__(self, origin: Point, field: str = "public_location"):
         self.origin = origin
         super().__init__(F(field), GeographyPoint(origin))
 
@@ -65,7 +79,7 @@ class NearBox(Func):
     arg_joiner = " && "
     output_field = BooleanField()
 
-    def __init__(self, origin: Point, radius_m: float, field: str = "location"):
+    def __init__(self, origin: Point, radius_m: float, field: str = "public_location"):
         expanded = Func(GeographyPoint(origin), Value(float(radius_m)), function="_ST_Expand")
         super().__init__(F(field), expanded)
 
@@ -78,7 +92,7 @@ class KnnTo(Func):
     arg_joiner = " <-> "
     output_field = FloatField()
 
-    def __init__(self, origin: Point, field: str = "location"):
+    def __init__(self, origin: Point, field: str = "public_location"):
         super().__init__(F(field), GeographyPoint(origin))
 
 

@@ -19,11 +19,20 @@ class LocationPrecision(models.TextChoices):
 
 class Located(models.Model):
     """A thing with a place: a geography point (metres are metres, GiST-indexed) and the
-    districts of every boundary layer that hold it, assigned on write."""
+    districts of every boundary layer that hold it, assigned on write.
+
+    `location` is exact and never leaves the server unless the caller may see it; everyone else
+    sees and searches `public_location`, which a database trigger derives from it on every write
+    (places/sql/public_location.sql): the same point for EXACT, else the centre of a ~50 m
+    (BUILDING) or ~200 m (BLOCK) cell, or a point inside the smallest public district (DISTRICT).
+    """
 
     location = models.PointField(geography=True, srid=4326)
     location_precision = models.CharField(
         max_length=10, choices=LocationPrecision.choices, default=LocationPrecision.EXACT
+    )
+    public_location = models.PointField(
+        geography=True, srid=4326, null=True, editable=False, help_text="Where others see it (set by the database)."
     )
     districts = models.ManyToManyField("places.District", related_name="+", blank=True)
 
@@ -121,7 +130,7 @@ class Building(Located):
 
     class Meta:
         ordering = ["id"]
-        indexes = [GistIndex(AsGeometry("location"), name="building_location_planar")]
+        indexes = [GistIndex(AsGeometry("public_location"), name="building_public_planar")]
 
     def save(self, *args, **kwargs):
         # A building given by its footprint alone is placed at a point inside the footprint.
@@ -154,7 +163,7 @@ class PointOfInterest(Located):
     class Meta:
         ordering = ["id"]
         indexes = [
-            GistIndex(AsGeometry("location"), name="poi_location_planar"),
+            GistIndex(AsGeometry("public_location"), name="poi_public_planar"),
             GinIndex(fields=["categories"], name="poi_categories_gin"),
         ]
         constraints = [
@@ -186,7 +195,7 @@ class Organisation(Located):
 
     class Meta:
         ordering = ["id"]
-        indexes = [GistIndex(AsGeometry("location"), name="organisation_location_planar")]
+        indexes = [GistIndex(AsGeometry("public_location"), name="organisation_public_planar")]
 
     def __str__(self) -> str:
         return self.name

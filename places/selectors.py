@@ -1,6 +1,8 @@
 """Reads on places, and the spatial filter that every located list shares.
 
 Each test is written the way PostGIS can answer it from an index:
+- every test is on `public_location` (what the caller may see), so no filter can place a person
+  more exactly than the precision they chose;
 - near: the index's box test on the geography point (GiST), then the spheroid distance;
 - nearest first: the KNN operator `<->` bounds the candidates, then the exact spheroid distance
   orders them (see geoschema.pagination), ties by id;
@@ -43,7 +45,7 @@ def located_filter(queryset: QuerySet, spatial: SpatialQuery | None, *, by_dista
             queryset = queryset.order_by("distance_meters", "id")
     if spatial.district is not None:
         queryset = queryset.filter(districts=spatial.district)
-    planar = AsGeometry("location")
+    planar = AsGeometry("public_location")
     if spatial.geometry is not None:
         queryset = queryset.alias(_planar=planar).filter(_planar__intersects=spatial.geometry)
     if spatial.bbox is not None:

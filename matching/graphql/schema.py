@@ -28,24 +28,29 @@ def _check_first(first: int) -> None:
 @strawberry.type
 class Query:
     @strawberry.field(description="Offers that can serve a need, best first.")
-    def matches(self, need_id: relay.GlobalID, first: int = 10) -> list[MatchType]:
+    def matches(self, info: strawberry.Info, need_id: relay.GlobalID, first: int = 10) -> list[MatchType]:
         _check_first(first)
         need = object_from_id(need_id, "Need", Need.objects.all(), "needId")
-        return [MatchType.from_match(m) for m in selectors.matches_for_need(need, first=first)]
+        return [MatchType.from_match(m, info.context.request) for m in selectors.matches_for_need(need, first=first)]
 
     @strawberry.field(description="Needs that an offer can serve, best first.")
-    def matches_for_offer(self, offer_id: relay.GlobalID, first: int = 10) -> list[MatchType]:
+    def matches_for_offer(self, info: strawberry.Info, offer_id: relay.GlobalID, first: int = 10) -> list[MatchType]:
         _check_first(first)
         offer = object_from_id(offer_id, "Offer", Offer.objects.all(), "offerId")
-        return [MatchType.from_match(m) for m in selectors.matches_for_offer(offer, first=first)]
+        return [MatchType.from_match(m, info.context.request) for m in selectors.matches_for_offer(offer, first=first)]
 
     @strawberry.field(description="For each open need of a project, the offers that can serve it.")
-    def project_matches(self, project_id: relay.GlobalID, first: int = 5) -> list[NeedMatchesType]:
+    def project_matches(
+        self, info: strawberry.Info, project_id: relay.GlobalID, first: int = 5
+    ) -> list[NeedMatchesType]:
         _check_first(first)
         project = object_from_id(project_id, "Project", Project.objects.all(), "projectId")
         return [
             NeedMatchesType(
-                need=need, matches=[MatchType.from_match(m) for m in selectors.matches_for_need(need, first=first)]
+                need=need,
+                matches=[
+                    MatchType.from_match(m, info.context.request) for m in selectors.matches_for_need(need, first=first)
+                ],
             )
             for need in project.needs.filter(status=Need.Status.OPEN).order_by("id")
         ]

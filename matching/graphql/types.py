@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import strawberry
 
+from accounts.permissions import sees_exact_location, shown_distance
 from matching.selectors import Match
 from offers.graphql.types import NeedType, OfferType
 
@@ -24,12 +25,17 @@ class MatchType:
     reasons: list[MatchReasonType]
 
     @classmethod
-    def from_match(cls, match: Match) -> "MatchType":
+    def from_match(cls, match: Match, request) -> "MatchType":
+        """As the caller of `request` may see it: the distance is rounded unless both places are
+        exactly visible to them."""
+        distance = match.distance_m
+        if not sees_exact_location(request, match.need):
+            distance = shown_distance(request, match.need, distance)
         return cls(
             offer=match.offer,
             need=match.need,
             score=match.score.value,
-            distance_meters=match.distance_m,
+            distance_meters=shown_distance(request, match.offer, distance),
             reasons=[MatchReasonType(name=r.name, value=r.value, weight=r.weight) for r in match.score.reasons],
         )
 

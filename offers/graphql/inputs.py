@@ -6,8 +6,14 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
+from geoschema.located import LocationPrecision
 from offers.graphql.types import HelpKind
 from places.graphql.inputs import PointInput
+
+PRECISION = (
+    "How exactly others see the place: EXACT, BUILDING (~50 m), BLOCK (~200 m, the default for a person) "
+    "or DISTRICT. An organisation's place is EXACT unless it says otherwise."
+)
 
 
 @strawberry.input(description="A new offer.")
@@ -15,6 +21,7 @@ class OfferInput:
     title: str
     kind: HelpKind
     location: PointInput
+    location_precision: LocationPrecision | None = strawberry.field(default=None, description=PRECISION)
     description: str = ""
     categories: list[str] = strawberry.field(default_factory=list)
     quantity: Decimal | None = None
@@ -44,6 +51,7 @@ class NeedInput:
     title: str
     kind: HelpKind
     location: PointInput | None = strawberry.field(default=None, description="Defaults to the project's place.")
+    location_precision: LocationPrecision | None = strawberry.field(default=None, description=PRECISION)
     project_id: relay.GlobalID | None = None
     description: str = ""
     categories: list[str] = strawberry.field(default_factory=list)
@@ -59,6 +67,7 @@ class NeedInput:
 class ProjectInput:
     title: str
     location: PointInput
+    location_precision: LocationPrecision | None = strawberry.field(default=None, description=PRECISION)
     description: str = ""
     funding_goal: Decimal | None = None
     starts_on: date | None = None

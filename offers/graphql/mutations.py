@@ -2,6 +2,7 @@
 
 import dataclasses
 from decimal import Decimal
+from enum import Enum
 
 import strawberry
 from strawberry import relay
@@ -29,7 +30,7 @@ def _fields(data, *, skip: tuple[str, ...] = ()) -> dict:
             continue
         if hasattr(value, "to_point"):
             value = value.to_point(f.name)
-        elif hasattr(value, "value") and f.name == "kind":
+        elif isinstance(value, Enum):
             value = value.value
         fields[RENAMED.get(f.name, f.name)] = value
     return fields

@@ -47,7 +47,7 @@ def test_create_offer_assigns_its_district_and_shows_nearby(gql, register):
     )
     assert offer["district"]["name"] == borough.name
     nearby = gql(
-        """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 5}}, kinds: [LOAN]) {
+        """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 300}}, kinds: [LOAN]) {
                    edges { node { id } } } }""",
         {"p": PLATEAU},
     )

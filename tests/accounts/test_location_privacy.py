@@ -1,0 +1,101 @@
+"""Given a person who shares their place at BLOCK precision, when others look for them by radius,
+viewport or polygon, then nothing tells apart two exact places in the same ~200 m cell: the API
+cannot place the person better than the precision they chose (trilateration fails by
+construction). The owner sees their exact place, and so does the other side of an accepted pledge."""
+
+import random
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import Point
+from pyproj import Geod
+from strawberry.relay import GlobalID
+
+from accounts.services import token_issue
+from offers import services
+from offers.models import Offer
+
+pytestmark = pytest.mark.django_db
+GEOD = Geod(ellps="WGS84")
+NEAR = """query($p: PointInput!, $r: Float!) {
+  offers(spatial: {near: {point: $p, radiusMeters: $r}}, kinds: [LODGING], first: 500) {
+    edges { node { id location distanceMeters locationPrecision } }
+  }
+}"""
+
+
+@pytest.fixture
+def twins():
+    """Two people whose exact places differ by ~60 m but fall in the same 200 m cell."""
+    User = get_user_model()
+    people = [User.objects.create_user(f"twin{i}@example.org", password="x" * 20) for i in range(2)]
+    exact = [Point(-73.70000, 45.47000, srid=4326), Point(-73.69940, 45.47030, srid=4326)]
+    offers = [
+        services.offer_create(user=p, title="Guest room", kind="LODGING", location=e, location_precision="BLOCK")
+        for p, e in zip(people, exact, strict=True)
+    ]
+    offers = [Offer.objects.get(pk=o.pk) for o in offers]
+    assert offers[0].public_location == offers[1].public_location, "same cell"
+    return people, exact, offers
+
+
+def visible(gql, centre, radius, token=None) -> dict:
+    body = gql(NEAR, {"p": {"longitude": centre[0], "latitude": centre[1]}, "r": radius}, token=token)
+    return {e["node"]["id"]: e["node"] for e in body["data"]["offers"]["edges"]}
+
+
+def test_a_trilateration_attack_cannot_tell_two_places_of_one_cell_apart(gql, twins):
+    people, exact, offers = twins
+    ids = [str(GlobalID("Offer", str(o.pk))) for o in offers]
+    rng = random.Random(1)
+    seen_in = 0
+    for _ in range(150):  # moving centres, small radii: what an attacker would do
+        centre = (-73.6997 + rng.uniform(-0.004, 0.004), 45.4702 + rng.uniform(-0.003, 0.003))
+        answer = visible(gql, centre, rng.uniform(20, 400))
+        first, second = (answer.get(i) for i in ids)
+        assert (first is None) == (second is None), "membership is the same for both"
+        if first:
+            seen_in += 1
+            assert first["location"] == second["location"] and first["distanceMeters"] == second["distanceMeters"]
+            assert first["locationPrecision"] == "BLOCK" and first["distanceMeters"] % 100 == 0
+    assert seen_in > 5
+    public = offers[0].public_location
+    for point in exact:
+        assert GEOD.inv(point.x, point.y, public.x, public.y)[2] > 10, "the public point is not the exact one"
+
+
+def test_the_owner_sees_their_exact_place(gql, twins):
+    people, exact, offers = twins
+    answer = visible(gql, (exact[0].x, exact[0].y), 300, token=token_issue(user=people[0]))
+    mine = answer[str(GlobalID("Offer", str(offers[0].pk)))]
+    assert mine["location"]["coordinates"] == pytest.approx([exact[0].x, exact[0].y], abs=1e-7)
+    assert mine["locationPrecision"] == "EXACT"
+    other = answer[str(GlobalID("Offer", str(offers[1].pk)))]
+    assert other["locationPrecision"] == "BLOCK"
+
+
+def test_an_accepted_pledge_reveals_the_exact_place_to_the_other_side(gql, twins):
+    people, exact, offers = twins
+    carrier = get_user_model().objects.create_user("host-seeker@example.org", password="x" * 20)
+    need = services.need_create(user=carrier, title="A room for my aunt", kind="LODGING", location=exact[0], quantity=1)
+    pledge = services.pledge_create(user=people[0], offer=offers[0], need=need, quantity=1)
+    node = """query($id: ID!) { node(id: $id) { ... on Offer { location locationPrecision } } }"""
+    offer_id = str(GlobalID("Offer", str(offers[0].pk)))
+    token = token_issue(user=carrier)
+    assert gql(node, {"id": offer_id}, token=token)["data"]["node"]["locationPrecision"] == "BLOCK"
+    services.pledge_respond(user=carrier, pledge=pledge, accept=True)
+    revealed = gql(node, {"id": offer_id}, token=token)["data"]["node"]
+    assert revealed["locationPrecision"] == "EXACT"
+    assert revealed["location"]["coordinates"] == pytest.approx([exact[0].x, exact[0].y], abs=1e-7)
+    assert gql(node, {"id": offer_id})["data"]["node"]["locationPrecision"] == "BLOCK", "still coarse for others"
+
+
+def test_a_person_offer_is_block_by_default_and_an_organisation_exact(gql, register):
+    token = register("newcomer@example.org")
+    created = gql(
+        """mutation { createOffer(input: {title: "Soup", kind: MEAL, location: {longitude: -73.58, latitude: 45.52}}) {
+             locationPrecision } }""",
+        token=token,
+    )["data"]["createOffer"]
+    assert created["locationPrecision"] == "EXACT", "the owner sees it exactly"
+    assert Offer.objects.get(title="Soup").location_precision == "BLOCK"

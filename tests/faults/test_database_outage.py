@@ -1,0 +1,142 @@
+"""Given the API running as in production (uvicorn) with its database behind a TCP relay that the
+test cuts and restores, when the database becomes unreachable, then requests fail fast with a
+clear error and /healthz says 503; once it is back, requests succeed without restarting the server.
+
+A real fault, not a mock: the relay forwards bytes to the real PostGIS and is really closed.
+"""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import httpx
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+QUERY = {"query": "{ offers(first: 1) { totalCount } }"}
+
+
+class Relay:
+    """A TCP relay from a local port to the database; `cut()` closes every connection and stops
+    listening, `restore()` listens again on the same port."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.sockets: list[socket.socket] = []
+        self.server: socket.socket | None = None
+
+    def restore(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
+        threading.Thread(target=self._accept, args=(self.server,), daemon=True).start()
+
+    def cut(self) -> None:
+        server, self.server = self.server, None
+        server.close()
+        for s in self.sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+        self.sockets.clear()
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def api_behind_relay(django_db_setup):
+    db = settings.DATABASES["default"]
+    relay = Relay((db["HOST"], int(db["PORT"])))
+    relay.restore()
+    url = urlparse(os.environ.get("DATABASE_URL") or "postgis://x@h/db")
+    database_url = urlunparse(
+        url._replace(
+            scheme="postgis", netloc=f"{db['USER']}:{db['PASSWORD']}@127.0.0.1:{relay.port}", path=f"/{db['NAME']}"
+        )
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": database_url, "QUARTIER_DB_POOL_TIMEOUT": "2", "DJANGO_DEBUG": "1"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "geoschema.asgi:application",
+            "--port",
+            str(port),
+            "--lifespan",
+            "off",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(f"{base}/healthz", timeout=2)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    try:
+        yield base, relay
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if relay.server is not None:
+            relay.cut()
+
+
+def test_an_outage_fails_fast_and_recovery_needs_no_restart(api_behind_relay):
+    base, relay = api_behind_relay
+    with httpx.Client(base_url=base, timeout=30) as client:
+        assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+        assert "errors" not in client.post("/graphql", json=QUERY).json()
+
+        relay.cut()
+        started = time.monotonic()
+        health = client.get("/healthz")
+        body = client.post("/graphql", json=QUERY).json()
+        elapsed = time.monotonic() - started
+        print(f"outage answered in {elapsed:.1f} s")
+        assert health.status_code == 503 and health.json()["database"] == "unavailable"
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAVAILABLE"], body
+        assert "consuming input" not in str(body), "no driver detail leaks to the client"
+        assert elapsed < 10, f"took {elapsed:.1f} s to give up"
+
+        relay.restore()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and client.get("/healthz").status_code != 200:
+            time.sleep(0.2)
+        print(f"back {time.monotonic() - (deadline - 20):.1f} s after the restore")
+        assert client.get("/healthz").status_code == 200
+        assert "errors" not in client.post("/graphql", json=QUERY).json()
