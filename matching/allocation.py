@@ -5,7 +5,7 @@ It is a transportation problem solved as a min-cost flow (networkx): source -> o
 what remains of it) -> need (one edge per candidate pair, cost: minus the match score) -> sink
 (capacity: what remains of the need). `max_flow_min_cost` first maximises what flows, then
 minimises the cost, so coverage comes first and score breaks ties. Quantities are whole units
-(an uncounted offer or need counts as one unit).
+(an uncounted offer or need counts as one unit); each need considers its 25 nearest candidates.
 """
 
 import math
@@ -21,6 +21,9 @@ from offers.models import Need, Offer
 from offers.services import remaining
 
 SCORE_SCALE = 1000  # networkx wants integer costs
+# Each need considers its nearest candidates only: the flow stays small enough for a whole
+# borough, and a far offer rarely beats twenty-five near ones.
+CANDIDATES_PER_NEED = 25
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def suggest_allocation(*, needs: QuerySet[Need], offers: QuerySet[Offer]) -> lis
         if need_units == 0:
             continue
         need_key = f"n{need.pk}"
-        for offer in offers_for_need(need):
+        for offer in offers_for_need(need, limit=CANDIDATES_PER_NEED):
             if offer.pk not in allowed:
                 continue
             offer_key = f"o{offer.pk}"
