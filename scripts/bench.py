@@ -33,15 +33,15 @@ CORE = (-73.70, 45.47, -73.55, 45.58)  # where the centres of the questions are 
 RADIUS = """query($p: PointInput!) {
   offers(spatial: {near: {point: $p, radiusMeters: 1000}}, orderBy: DISTANCE, first: 100) {
   totalCount edges { node { id title kind distanceMeters location } } } }"""
-RADIUS_SQL = """SELECT id, title, kind, ST_Distance(location, p) AS d, ST_AsGeoJSON(location), count(*) OVER ()
+RADIUS_SQL = """SELECT id, title, kind, ST_Distance(public_location, p) AS d, ST_AsGeoJSON(public_location), count(*) OVER ()
   FROM offers_offer, (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography AS p) AS origin
- WHERE ST_DWithin(location, p, 1000) ORDER BY d, id LIMIT 100"""
+ WHERE ST_DWithin(public_location, p, 1000) ORDER BY d, id LIMIT 100"""
 NEAREST = """query($p: PointInput!) {
   offers(spatial: {near: {point: $p, radiusMeters: 5000}}, orderBy: DISTANCE, first: 20) {
   edges { node { id title kind distanceMeters location } } } }"""
-NEAREST_SQL = """SELECT id, title, kind, ST_Distance(location, p) AS d, ST_AsGeoJSON(location)
+NEAREST_SQL = """SELECT id, title, kind, ST_Distance(public_location, p) AS d, ST_AsGeoJSON(public_location)
   FROM offers_offer, (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography AS p) AS origin
- WHERE ST_DWithin(location, p, 5000) ORDER BY location <-> p LIMIT 20"""
+ WHERE ST_DWithin(public_location, p, 5000) ORDER BY public_location <-> p LIMIT 20"""
 MATCHES = """query($n: ID!) { matches(needId: $n, first: 10) {
   score distanceMeters reasons { name value } offer { id title kind location } } }"""
 MATCHES_SQL = """SELECT o.id, o.title, o.kind, ST_Distance(o.location, n.location), ST_AsGeoJSON(o.location),
