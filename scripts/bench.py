@@ -33,7 +33,8 @@ CORE = (-73.70, 45.47, -73.55, 45.58)  # where the centres of the questions are 
 RADIUS = """query($p: PointInput!) {
   offers(spatial: {near: {point: $p, radiusMeters: 1000}}, orderBy: DISTANCE, first: 100) {
   totalCount edges { node { id title kind distanceMeters location } } } }"""
-RADIUS_SQL = """SELECT id, title, kind, ST_Distance(public_location, p) AS d, ST_AsGeoJSON(public_location), count(*) OVER ()
+RADIUS_SQL = """SELECT id, title, kind, ST_Distance(public_location, p) AS d, ST_AsGeoJSON(public_location),
+       count(*) OVER ()
   FROM offers_offer, (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography AS p) AS origin
  WHERE ST_DWithin(public_location, p, 1000) ORDER BY d, id LIMIT 100"""
 NEAREST = """query($p: PointInput!) {
@@ -58,7 +59,7 @@ MATCHES_SQL = """SELECT o.id, o.title, o.kind, ST_Distance(o.location, n.locatio
 ALLOCATION = """query($d: ID!) { suggestAllocation(districtId: $d) { needsCovered unitsAllocated } }"""
 DISTRICT = """query($d: ID!) { offers(spatial: {withinDistrict: $d}, first: 100) {
   totalCount edges { node { id title kind location } } } }"""
-DISTRICT_SQL = """SELECT o.id, o.title, o.kind, ST_AsGeoJSON(o.location), count(*) OVER ()
+DISTRICT_SQL = """SELECT o.id, o.title, o.kind, ST_AsGeoJSON(o.public_location), count(*) OVER ()
   FROM offers_offer o JOIN offers_offer_districts od ON od.offer_id = o.id
  WHERE od.district_id = %(d)s ORDER BY o.id LIMIT 100"""
 
