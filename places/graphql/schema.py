@@ -57,7 +57,8 @@ class Query:
     ) -> QuerySet[District]:
         queryset = selectors.districts_of(layer=layer_or_error(info, layer, version) if layer else None)
         if layer is None:
-            queryset = queryset.filter(layer__is_current=True)
+            visible = visible_layers(info.context.request.user).filter(is_current=True)
+            queryset = queryset.filter(layer__in=visible.values("pk"))
         query = spatial_query(info, spatial, False)
         return selectors.district_filter(queryset, query).order_by("layer_id", "code", "id")
 

@@ -142,6 +142,9 @@ def test_members_only_layers_are_hidden_from_others(gql, partner):
         assert "mel-communes" not in [
             layer["slug"] for layer in gql("{ layers { slug } }", token=token)["data"]["layers"]
         ]
+    every = "{ districts(first: 500) { edges { node { layer { slug } } } } }"
+    slugs = {e["node"]["layer"]["slug"] for e in gql(every, token=partner["outsider"])["data"]["districts"]["edges"]}
+    assert "mel-communes" not in slugs and slugs
     district = District.objects.get(layer__slug="mel-communes", code="59350")
     node = """query($id: ID!) { node(id: $id) { ... on District { name } } }"""
     assert (
