@@ -68,9 +68,15 @@ def export(request: HttpRequest, dataset: str, fmt: str):
         stream, content_type="application/geo+json" if fmt == "geojson" else "text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{dataset}.{fmt}"'
-    response["X-Attribution"] = attribution
-    response["X-Licence"] = licence
+    response["X-Attribution"] = _header_value(attribution)
+    response["X-Licence"] = _header_value(licence)
     return response
+
+
+def _header_value(text: str) -> str:
+    """Partners' text as an HTTP header can carry it: one line, Latin-1 (the full text is in the file)."""
+    one_line = " ".join(text.split())
+    return one_line.encode("latin-1", "replace").decode("latin-1")
 
 
 def _layer(request: HttpRequest) -> BoundaryLayer:
