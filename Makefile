@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export QUARTIER_PG_PORT ?= 54329
 LOCAL_DB := $(if $(DATABASE_URL),,db)
 
-.PHONY: run test bench db db-stop system-deps venv schema lint clean
+.PHONY: run test bench loadtest db db-stop system-deps venv schema lint clean
 
 run: venv $(LOCAL_DB)
 	$(PY) manage.py migrate --no-input
@@ -20,6 +20,9 @@ test: venv $(LOCAL_DB)
 
 bench: venv $(LOCAL_DB)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+loadtest: venv $(LOCAL_DB)
+	$(PY) scripts/loadtest.py $(LOAD_ARGS)
 
 system-deps:
 	@bash scripts/system-deps.sh

@@ -86,19 +86,20 @@ def main() -> None:
         Path(args.json).write_text(json.dumps(rows, indent=2))
 
 
-def bench_environment() -> dict:
+def bench_environment(suffix: str = "_bench") -> dict:
+    """The environment of a server on a database of its own, beside DATABASE_URL's (created if missing)."""
     base = os.environ.get("DATABASE_URL") or (
         f"postgis://quartier:quartier@127.0.0.1:{os.environ.get('QUARTIER_PG_PORT', '54329')}/quartier"
     )
     url = urlparse(base)
     env = dict(os.environ)
-    env["DATABASE_URL"] = urlunparse(url._replace(path=url.path + "_bench"))
+    env["DATABASE_URL"] = urlunparse(url._replace(path=url.path + suffix))
     env["DJANGO_DEBUG"] = "0"
     env["DJANGO_SECRET_KEY"] = "benchmark-only"
     env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     admin = urlunparse(url._replace(scheme="postgresql", path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        name = url.path.lstrip("/") + "_bench"
+        name = url.path.lstrip("/") + suffix
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
     return env
