@@ -5,6 +5,7 @@ another site cannot make a logged-in admin's browser act through the API (no CSR
 """
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.functional import SimpleLazyObject
 
 from accounts.services import token_user
 
@@ -24,5 +25,7 @@ class BearerTokenMiddleware:
     def __call__(self, request):
         if request.path.startswith(API_PREFIXES):
             raw = bearer_token(request)
-            request.user = (token_user(raw) if raw else None) or AnonymousUser()
+            # Looked up when first needed, inside the request's handling: a database outage then
+            # reaches the client as UNAVAILABLE, not as a failure of the middleware.
+            request.user = SimpleLazyObject(lambda: (token_user(raw) if raw else None) or AnonymousUser())
         return self.get_response(request)

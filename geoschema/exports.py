@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
+from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from strawberry.relay import GlobalID
@@ -58,12 +59,16 @@ def export(request: HttpRequest, dataset: str, fmt: str):
             raise ApiError(
                 Code.NOT_FOUND, f"no export {dataset!r}: offers, needs, projects, points-of-interest, area-stats"
             )
+        first = rows(0)  # before answering 200: a bad filter or an outage still gets its own status
     except ApiError as exc:
         status = 404 if exc.code == Code.NOT_FOUND else 400
         return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=status)
+    except DatabaseError:
+        message = "the database is not available right now: try again shortly"
+        return JsonResponse({"error": {"code": Code.UNAVAILABLE, "message": message}}, status=503)
     attribution = "; ".join(sorted({QUARTIER_DATA[0], *(layer.attribution for layer in layers if layer.attribution)}))
     licence = "; ".join(sorted({QUARTIER_DATA[1], *(layer.licence for layer in layers if layer.licence)}))
-    stream = _geojson(rows, attribution, licence) if fmt == "geojson" else _csv(rows, fields)
+    stream = _geojson(rows, first, attribution, licence) if fmt == "geojson" else _csv(rows, first, fields)
     response = StreamingHttpResponse(
         stream, content_type="application/geo+json" if fmt == "geojson" else "text/csv; charset=utf-8"
     )
@@ -176,14 +181,11 @@ def _datetime(request: HttpRequest, name: str) -> datetime | None:
     return value
 
 
-async def _chunks(rows: Callable[[int], list[dict]]) -> AsyncIterator[list[dict]]:
-    after = 0
-    while True:
-        chunk = await sync_to_async(rows)(after)
-        if not chunk:
-            return
+async def _chunks(rows: Callable[[int], list[dict]], first: list[dict]) -> AsyncIterator[list[dict]]:
+    chunk = first
+    while chunk:
         yield chunk
-        after = chunk[-1]["_pk"]
+        chunk = await sync_to_async(rows)(chunk[-1]["_pk"])
 
 
 def _properties(row: dict) -> dict:
@@ -198,26 +200,26 @@ def _plain(value):
     return value
 
 
-async def _geojson(rows, attribution: str, licence: str) -> AsyncIterator[str]:
+async def _geojson(rows, first: list[dict], attribution: str, licence: str) -> AsyncIterator[str]:
     head = {"type": "FeatureCollection", "attribution": attribution, "licence": licence}
     yield json.dumps(head)[:-1] + ', "features": ['
-    first = True
-    async for chunk in _chunks(rows):
+    separator = ""
+    async for chunk in _chunks(rows, first):
         parts = []
         for row in chunk:
             geometry = row.get("geometry") or {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
             feature = {"type": "Feature", "id": row["id"], "geometry": geometry, "properties": _properties(row)}
-            parts.append(("" if first else ",") + json.dumps(feature, ensure_ascii=False))
-            first = False
+            parts.append(separator + json.dumps(feature, ensure_ascii=False))
+            separator = ","
         yield "".join(parts)
     yield "]}\n"
 
 
-async def _csv(rows, fields: list[str]) -> AsyncIterator[str]:
+async def _csv(rows, first: list[dict], fields: list[str]) -> AsyncIterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(fields)
-    async for chunk in _chunks(rows):
+    async for chunk in _chunks(rows, first):
         for row in chunk:
             writer.writerow([_csv_value(row.get(name)) for name in fields])
         yield buffer.getvalue()

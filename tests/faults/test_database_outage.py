@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -42,6 +43,8 @@ class Relay:
 
     def cut(self) -> None:
         server, self.server = self.server, None
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
         server.close()
         for s in self.sockets:
             with contextlib.suppress(OSError):
@@ -122,15 +125,29 @@ def test_an_outage_fails_fast_and_recovery_needs_no_restart(api_behind_relay):
         assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
         assert "errors" not in client.post("/graphql", json=QUERY).json()
 
+        token = client.post(
+            "/graphql",
+            json={
+                "query": 'mutation($e: String!) { register(email: $e, password: "a long passphrase 9") { token } }',
+                "variables": {"e": f"outage-{uuid.uuid4().hex[:8]}@example.org"},
+            },
+        ).json()
+        assert "errors" not in token, token
+        token = token["data"]["register"]["token"]
+
         relay.cut()
         started = time.monotonic()
         health = client.get("/healthz")
         body = client.post("/graphql", json=QUERY).json()
+        as_someone = client.post("/graphql", json=QUERY, headers={"Authorization": f"Bearer {token}"})
+        export = client.get("/exports/offers.csv")
         elapsed = time.monotonic() - started
         print(f"outage answered in {elapsed:.1f} s")
         assert health.status_code == 503 and health.json()["database"] == "unavailable"
         assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAVAILABLE"], body
         assert "consuming input" not in str(body), "no driver detail leaks to the client"
+        assert as_someone.status_code == 200 and as_someone.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+        assert export.status_code == 503 and export.json()["error"]["code"] == "UNAVAILABLE", export.text[:300]
         assert elapsed < 10, f"took {elapsed:.1f} s to give up"
 
         relay.restore()
