@@ -129,6 +129,7 @@ def prepare(env: dict, offers: int, needs: int) -> None:
         started = time.monotonic()
         manage(env, "seed_demo", "--offers", str(offers), "--needs", str(needs), "--seed", "1")
         print(f"seed_demo: {offers} offers and {needs} needs in {time.monotonic() - started:.1f} s")
+        manage(env, "cluster_tables")  # the maintenance a production database gets (see the command)
     with psycopg.connect(sql_url(env), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
 

@@ -26,3 +26,13 @@ def test_demo_data_loads_once_and_sits_in_its_zones(gql, settings):
         )
         points = [e["node"]["location"]["coordinates"] for e in body["data"]["offers"]["edges"]]
         assert points and all(zones[district.code].intersects(Point(*p)) for p in points)
+
+
+def test_cluster_tables_keeps_every_row_and_the_answers(gql):
+    from django.core.management import call_command
+
+    query = """{ offers(spatial: {near: {point: {longitude: -73.58, latitude: 45.52}, radiusMeters: 2000}},
+                         orderBy: DISTANCE, first: 50) { totalCount edges { node { id } } } }"""
+    before, count = gql(query)["data"], Offer.objects.count()
+    call_command("cluster_tables")
+    assert Offer.objects.count() == count and gql(query)["data"] == before
