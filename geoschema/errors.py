@@ -48,7 +48,7 @@ def not_found(message: str) -> ApiError:
 
 
 # Errors raised by GraphQL validation rules (strawberry's limiter extensions) carry no code.
-_LIMIT_MESSAGES = re.compile(r"exceeds maximum operation depth|aliases|maximum number of tokens|too many tokens", re.I)
+_LIMIT_MESSAGES = re.compile(r"exceeds maximum operation depth|aliases|contains more than \d+ tokens", re.I)
 
 
 def format_error(error: GraphQLError) -> dict:

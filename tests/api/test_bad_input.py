@@ -166,6 +166,11 @@ def test_aliases_are_limited(gql):
     assert codes(gql(many, expect_errors=True)) == ["LIMIT_EXCEEDED"]
 
 
+def test_tokens_are_limited(gql):
+    huge = "{ " + " ".join("layers { slug name kind }" for _ in range(400)) + " }"
+    assert codes(gql(huge, expect_errors=True)) == ["LIMIT_EXCEEDED"]
+
+
 def test_a_syntax_error_is_bad_input(gql):
     assert codes(gql("{ offers(first: ", expect_errors=True)) == ["BAD_INPUT"]
 
