@@ -20,10 +20,11 @@ from geoschema.scalars import GEOJSON_SCALAR, GeoJSON
 from matching.graphql.schema import Query as MatchingQuery
 from offers.graphql.mutations import Mutation as OffersMutation
 from offers.graphql.schema import Query as OffersQuery
+from offers.graphql.stats import Query as StatsQuery
 from places.graphql.mutations import Mutation as PlacesMutation
 from places.graphql.schema import Query as PlacesQuery
 
-Query = merge_types("Query", (PlacesQuery, OffersQuery, MatchingQuery, AccountsQuery))
+Query = merge_types("Query", (PlacesQuery, OffersQuery, StatsQuery, MatchingQuery, AccountsQuery))
 Mutation = merge_types("Mutation", (AccountsMutation, OffersMutation, PlacesMutation))
 
 

@@ -1,34 +1,16 @@
-"""Query fields of offers, needs and projects."""
-
-import math
-from datetime import datetime
-from enum import Enum
-from typing import Annotated
+"""Query fields of offers, needs and projects: the located lists."""
 
 import strawberry
 import strawberry_django
 from django.db.models import QuerySet
-from strawberry import relay
 
-from geoschema.errors import bad_input, limit_exceeded
+from geoschema.errors import bad_input
 from geoschema.located import OrderBy
 from geoschema.pagination import GeoConnection
-from geoschema.scalars import GeoJSON
 from offers import selectors
-from offers.graphql.types import (
-    AreaStatType,
-    HelpKind,
-    KindCountType,
-    NeedType,
-    OfferType,
-    ProjectStatus,
-    ProjectType,
-    TimeRangeInput,
-)
-from offers.stats import COUNTS, AreaStat, activity_grid, area_stats, grid_cell_count
-from places.graphql.inputs import BBoxInput, SpatialFilter
-from places.graphql.schema import layer_or_error, located_list
-from places.models import District
+from offers.graphql.types import HelpKind, NeedType, OfferType, ProjectStatus, ProjectType, TimeRangeInput
+from places.graphql.inputs import SpatialFilter
+from places.graphql.schema import located_list
 
 
 def _window(available_between: TimeRangeInput | None) -> dict:
@@ -42,18 +24,6 @@ def _window(available_between: TimeRangeInput | None) -> dict:
 
 def _values(enums) -> list[str] | None:
     return [e.value for e in enums] if enums else None
-
-
-MAX_GRID_CELLS = 20_000
-
-
-@strawberry.enum(description="The cells of a heat map.")
-class GridShape(Enum):
-    HEXAGON = "HEXAGON"
-    SQUARE = "SQUARE"
-
-
-FromArgument = Annotated[datetime | None, strawberry.argument(name="from", description="Start of the period.")]
 
 
 @strawberry.type
@@ -93,115 +63,3 @@ class Query:
         order_by: OrderBy | None = None,
     ) -> QuerySet:
         return located_list(info, selectors.projects(statuses=_values(statuses)), spatial, order_by)
-
-    @strawberry.field(description="Activity per district of a layer over [from, to).")
-    def area_stats(
-        self,
-        info: strawberry.Info,
-        layer: str,
-        from_: FromArgument = None,
-        to: datetime | None = None,
-    ) -> list[AreaStatType]:
-        stats = _area_stats(info, layer, from_, to)
-        districts = District.objects.select_related("layer").defer("geometry").in_bulk([s.district_id for s in stats])
-        return [_area_stat_type(stat, districts[stat.district_id]) for stat in stats]
-
-    @strawberry.field(
-        name="areaStatsGeoJSON",
-        description="areaStats as a GeoJSON FeatureCollection, the figures as properties: a choropleth.",
-    )
-    def area_stats_geo_json(
-        self,
-        info: strawberry.Info,
-        layer: str,
-        from_: FromArgument = None,
-        to: datetime | None = None,
-        simplify_meters: float = 0.0,
-    ) -> GeoJSON:
-        if not 0 <= simplify_meters <= 1000:
-            raise bad_input("simplifyMeters must be within 0..1000")
-        stats = _area_stats(info, layer, from_, to, with_geometry=True, simplify_m=simplify_meters)
-        return {"type": "FeatureCollection", "features": [stat_feature(stat) for stat in stats]}
-
-    @strawberry.field(
-        description="Activity on hexagon or square cells over a viewport, as a GeoJSON FeatureCollection of the "
-        "cells with something in them: a heat map. `cellMeters` is a square's side or a hexagon's edge (its "
-        "centre-to-corner distance). Small counts are withheld."
-    )
-    def activity_grid(
-        self,
-        info: strawberry.Info,
-        bbox: BBoxInput,
-        cell_meters: float,
-        shape: GridShape = GridShape.HEXAGON,
-        from_: FromArgument = None,
-        to: datetime | None = None,
-    ) -> GeoJSON:
-        box = bbox.to_polygon().extent
-        if not math.isfinite(cell_meters) or cell_meters < 50:
-            raise bad_input("cellMeters must be 50 or more")
-        cells = grid_cell_count(box, cell_meters)
-        if cells > MAX_GRID_CELLS:
-            raise limit_exceeded(f"that grid has about {cells:.0f} cells; at most {MAX_GRID_CELLS}: larger cells")
-        if from_ is not None and to is not None and from_ > to:
-            raise bad_input("'from' must not be after 'to'")
-        grid = activity_grid(
-            bbox=box,
-            cell_m=cell_meters,
-            shape=shape.value,
-            start=from_,
-            end=to,
-            staff=info.context.request.user.is_staff,
-        )
-        features = [
-            {"type": "Feature", "id": f"{c.i}:{c.j}", "geometry": c.geometry, "properties": c.counts} for c in grid
-        ]
-        return {"type": "FeatureCollection", "features": features}
-
-
-def _area_stats(info, layer_slug: str, start, end, **options) -> list[AreaStat]:
-    if start is not None and end is not None and start > end:
-        raise bad_input("'from' must not be after 'to'")
-    layer = layer_or_error(info, layer_slug)
-    return area_stats(layer=layer, start=start, end=end, staff=info.context.request.user.is_staff, **options)
-
-
-def _kinds(counts: dict) -> list[KindCountType]:
-    return [KindCountType(kind=HelpKind(kind), count=n) for kind, n in counts.items()]
-
-
-def _area_stat_type(stat: AreaStat, district) -> AreaStatType:
-    return AreaStatType(
-        district=district,
-        offers=stat.offers,
-        needs=stat.needs,
-        projects=stat.projects,
-        pledges=stat.pledges,
-        people=stat.people,
-        organisations=stat.organisations,
-        offers_by_kind=_kinds(stat.offers_by_kind),
-        needs_by_kind=_kinds(stat.needs_by_kind),
-        pledged_quantity=stat.pledged_quantity,
-        money_pledged=stat.money_pledged,
-        money_received=stat.money_received,
-    )
-
-
-def stat_feature(stat: AreaStat) -> dict:
-    properties = {
-        "districtId": str(relay.GlobalID("District", str(stat.district_id))),
-        "code": stat.code,
-        "name": stat.name,
-        **{name: getattr(stat, name) for name in COUNTS},
-        "offersByKind": stat.offers_by_kind,
-        "needsByKind": stat.needs_by_kind,
-        **{
-            camel: None if getattr(stat, name) is None else str(getattr(stat, name))
-            for name, camel in (
-                ("pledged_quantity", "pledgedQuantity"),
-                ("money_pledged", "moneyPledged"),
-                ("money_received", "moneyReceived"),
-            )
-        },
-    }
-    return {"type": "Feature", "id": stat.code, "geometry": stat.geometry, "properties": properties}
