@@ -1,16 +1,26 @@
 """Query fields of offers, needs and projects: the located lists."""
 
+from enum import Enum
+
 import strawberry
 import strawberry_django
 from django.db.models import QuerySet
 
-from geoschema.errors import bad_input
+from geoschema.errors import bad_input, limit_exceeded
+from geoschema.features import PROPERTIES, feature_collection
 from geoschema.located import OrderBy
 from geoschema.pagination import GeoConnection
+from geoschema.scalars import GeoJSON
 from offers import selectors
 from offers.graphql.types import HelpKind, NeedType, OfferType, ProjectStatus, ProjectType, TimeRangeInput
+from places import selectors as place_selectors
 from places.graphql.inputs import SpatialFilter
 from places.graphql.schema import located_list
+
+MAP_LAYER_MAX = 50_000
+MapLayerKind = strawberry.enum(
+    Enum("MapLayerKind", {name: name for name in PROPERTIES}), description="What a map layer shows."
+)
 
 
 def _window(available_between: TimeRangeInput | None) -> dict:
@@ -63,3 +73,30 @@ class Query:
         order_by: OrderBy | None = None,
     ) -> QuerySet:
         return located_list(info, selectors.projects(statuses=_values(statuses)), spatial, order_by)
+
+    @strawberry.field(
+        description="A whole map layer (offers, needs, projects or points of interest) for a spatial filter, as "
+        "one GeoJSON FeatureCollection built by PostGIS, with the properties a map needs and at most `limit` "
+        "features (`truncated: true` when there were more)."
+    )
+    def map_layer(
+        self,
+        info: strawberry.Info,
+        of: MapLayerKind,
+        spatial: SpatialFilter | None = None,
+        kinds: list[HelpKind] | None = None,
+        limit: int = 1000,
+    ) -> GeoJSON:
+        if limit < 1:
+            raise bad_input(f"limit must be 1 or more, got {limit}")
+        if limit > MAP_LAYER_MAX:
+            raise limit_exceeded(f"limit is at most {MAP_LAYER_MAX}, got {limit}: narrow the area instead")
+        sources = {
+            MapLayerKind.OFFER: lambda: selectors.offers(kinds=_values(kinds)),
+            MapLayerKind.NEED: lambda: selectors.needs(kinds=_values(kinds)),
+            MapLayerKind.PROJECT: selectors.projects,
+            MapLayerKind.POINT_OF_INTEREST: place_selectors.points_of_interest,
+        }
+        queryset = located_list(info, sources[of]().order_by("id"), spatial, None)
+        collection, truncated = feature_collection(queryset, of.value, limit)
+        return {**collection, "truncated": truncated}

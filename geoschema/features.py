@@ -1,0 +1,38 @@
+"""Whole map layers as one GeoJSON FeatureCollection built by PostGIS (ST_AsGeoJSON and json
+aggregation): no Python object per feature, so a viewport of thousands of points costs what the
+database spends on it. Places are public locations, as in every list."""
+
+import json
+
+from django.db import connection
+from django.db.models import QuerySet
+
+# The properties a map needs, per kind of located thing: (GraphQL type, model fields).
+PROPERTIES = {
+    "OFFER": ("Offer", ["title", "kind", "status", "quantity", "unit"]),
+    "NEED": ("Need", ["title", "kind", "status", "quantity", "unit"]),
+    "PROJECT": ("Project", ["title", "status"]),
+    "POINT_OF_INTEREST": ("PointOfInterest", ["name", "categories", "wheelchair"]),
+}
+
+
+def feature_collection(queryset: QuerySet, what: str, limit: int) -> tuple[dict, bool]:
+    """The rows of `queryset` (already filtered and ordered) as a FeatureCollection of at most
+    `limit` features, and whether there were more."""
+    type_name, fields = PROPERTIES[what]
+    columns = ("id", "public_location", "location_precision", *fields)
+    inner, params = queryset.values(*columns)[: limit + 1].query.sql_with_params()
+    properties = ", ".join(f"'{name}', t.{name}" for name in fields)
+    sql = f"""
+        SELECT count(*), coalesce(json_agg(json_build_object(
+                 'type', 'Feature',
+                 'id', encode(convert_to('{type_name}:' || t.id, 'UTF8'), 'base64'),
+                 'geometry', ST_AsGeoJSON(t.public_location, 7)::json,
+                 'properties', json_build_object('precision', t.location_precision, {properties})
+               ) ORDER BY t.rn) FILTER (WHERE t.rn <= %s), '[]')::text
+          FROM (SELECT q.*, row_number() OVER () AS rn FROM ({inner}) AS q) AS t
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [limit, *params])  # the FILTER placeholder comes first in the text
+        count, features = cursor.fetchone()
+    return {"type": "FeatureCollection", "features": json.loads(features)}, count > limit

@@ -1,0 +1,47 @@
+"""Given a map viewport, when the frontend asks for a whole layer at once, then PostGIS builds the
+FeatureCollection: exactly the offers in the viewport, with their public places and properties,
+capped at `limit` with `truncated` telling so."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from strawberry.relay import GlobalID
+
+from offers.models import Offer
+from tests.conftest import codes
+
+pytestmark = pytest.mark.django_db
+LAYER = """query($bbox: BBoxInput!, $limit: Int) {
+  mapLayer(of: OFFER, spatial: {bbox: $bbox}, kinds: [MATERIAL, MEAL, MONEY], limit: $limit)
+}"""
+BBOX = {"west": -73.64, "south": 45.48, "east": -73.54, "north": 45.56}
+
+
+def test_a_viewport_layer_is_exactly_the_offers_inside(gql):
+    with CaptureQueriesContext(connection) as ctx:
+        layer = gql(LAYER, {"bbox": BBOX, "limit": 5000})["data"]["mapLayer"]
+    expected = {
+        o.pk: o
+        for o in Offer.objects.filter(kind__in=["MATERIAL", "MEAL", "MONEY"])
+        if BBOX["west"] <= o.public_location.x <= BBOX["east"] and BBOX["south"] <= o.public_location.y <= BBOX["north"]
+    }
+    features = layer["features"]
+    assert layer["type"] == "FeatureCollection" and layer["truncated"] is False
+    assert {int(GlobalID.from_id(f["id"]).node_id) for f in features} == set(expected) and len(expected) > 50
+    for feature in features[:100]:
+        offer = expected[int(GlobalID.from_id(feature["id"]).node_id)]
+        assert feature["geometry"]["coordinates"] == pytest.approx([offer.public_location.x, offer.public_location.y])
+        assert feature["properties"]["title"] == offer.title and feature["properties"]["kind"] == offer.kind
+    assert len([q for q in ctx.captured_queries if "json_agg" in q["sql"]]) == 1, "one query builds the layer"
+
+
+def test_the_cap_truncates_and_says_so(gql):
+    layer = gql(LAYER, {"bbox": BBOX, "limit": 10})["data"]["mapLayer"]
+    assert len(layer["features"]) == 10 and layer["truncated"] is True
+    ids = [int(GlobalID.from_id(f["id"]).node_id) for f in layer["features"]]
+    assert ids == sorted(ids)
+
+
+def test_limits_are_checked(gql):
+    assert codes(gql(LAYER, {"bbox": BBOX, "limit": 0}, expect_errors=True)) == ["BAD_INPUT"]
+    assert codes(gql(LAYER, {"bbox": BBOX, "limit": 10**6}, expect_errors=True)) == ["LIMIT_EXCEEDED"]
