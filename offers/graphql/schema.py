@@ -8,13 +8,14 @@ from django.db.models import QuerySet
 
 from geoschema.errors import bad_input, limit_exceeded
 from geoschema.features import PROPERTIES, feature_collection
+from geoschema.features import clusters as cluster_collection
 from geoschema.located import OrderBy
 from geoschema.pagination import GeoConnection
 from geoschema.scalars import GeoJSON
 from offers import selectors
 from offers.graphql.types import HelpKind, NeedType, OfferType, ProjectStatus, ProjectType, TimeRangeInput
 from places import selectors as place_selectors
-from places.graphql.inputs import SpatialFilter
+from places.graphql.inputs import BBoxInput, SpatialFilter
 from places.graphql.schema import located_list
 
 MAP_LAYER_MAX = 50_000
@@ -34,6 +35,16 @@ def _window(available_between: TimeRangeInput | None) -> dict:
 
 def _values(enums) -> list[str] | None:
     return [e.value for e in enums] if enums else None
+
+
+def _map_source(of, kinds) -> QuerySet:
+    sources = {
+        MapLayerKind.OFFER: lambda: selectors.offers(kinds=_values(kinds)),
+        MapLayerKind.NEED: lambda: selectors.needs(kinds=_values(kinds)),
+        MapLayerKind.PROJECT: selectors.projects,
+        MapLayerKind.POINT_OF_INTEREST: place_selectors.points_of_interest,
+    }
+    return sources[of]()
 
 
 @strawberry.type
@@ -91,12 +102,23 @@ class Query:
             raise bad_input(f"limit must be 1 or more, got {limit}")
         if limit > MAP_LAYER_MAX:
             raise limit_exceeded(f"limit is at most {MAP_LAYER_MAX}, got {limit}: narrow the area instead")
-        sources = {
-            MapLayerKind.OFFER: lambda: selectors.offers(kinds=_values(kinds)),
-            MapLayerKind.NEED: lambda: selectors.needs(kinds=_values(kinds)),
-            MapLayerKind.PROJECT: selectors.projects,
-            MapLayerKind.POINT_OF_INTEREST: place_selectors.points_of_interest,
-        }
-        queryset = located_list(info, sources[of]().order_by("id"), spatial, None)
+        queryset = located_list(info, _map_source(of, kinds).order_by("id"), spatial, None)
         collection, truncated = feature_collection(queryset, of.value, limit)
         return {**collection, "truncated": truncated}
+
+    @strawberry.field(
+        description="Points of a map layer grouped for a zoom level (cells of about 64 screen pixels), with their "
+        "count and centroid: a frontend can show any number of offers without receiving them."
+    )
+    def clusters(
+        self,
+        info: strawberry.Info,
+        bbox: BBoxInput,
+        zoom: int,
+        of: MapLayerKind = MapLayerKind.OFFER,
+        kinds: list[HelpKind] | None = None,
+    ) -> GeoJSON:
+        if not 0 <= zoom <= 22:
+            raise bad_input(f"zoom is 0 to 22, got {zoom}")
+        queryset = located_list(info, _map_source(of, kinds), SpatialFilter(bbox=bbox), None)
+        return cluster_collection(queryset, cell_degrees=360 / 2**zoom / 4)
