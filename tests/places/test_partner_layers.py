@@ -172,11 +172,20 @@ def test_bad_uploads_write_nothing(gql, partner, who, fields, code):
     assert not BoundaryLayer.objects.filter(slug="mel-communes").exists()
 
 
-def test_too_many_features_is_a_limit(gql, partner, settings):
-    settings.QUARTIER = {**settings.QUARTIER, "IMPORT_MAX_FEATURES": 50}
+@pytest.mark.parametrize(
+    "limit,value,message",
+    [
+        ("IMPORT_MAX_FEATURES", 50, "95 features"),
+        ("IMPORT_MAX_VERTICES", 2000, "vertices"),
+        ("IMPORT_MAX_BYTES", 10_000, "bytes"),
+    ],
+)
+def test_uploads_past_a_limit_are_refused_whole(gql, partner, settings, limit, value, message):
+    settings.QUARTIER = {**settings.QUARTIER, limit: value}
     body = gql(IMPORT, {"input": upload_input(partner)}, token=partner["member"], expect_errors=True)
-    assert codes(body) == ["LIMIT_EXCEEDED"] and "95 features" in body["errors"][0]["message"]
+    assert codes(body) == ["LIMIT_EXCEEDED"] and message in body["errors"][0]["message"]
     assert not BoundaryLayer.objects.filter(slug="mel-communes").exists()
+    assert not District.objects.filter(layer__slug="mel-communes").exists()
 
 
 def test_another_partner_cannot_overwrite_a_layer(gql, partner):
