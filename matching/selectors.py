@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from matching.scoring import Score, score
 from offers.models import Need, Offer, Pledge
-from places.geo import DistanceTo, KnnTo, NearBox
+from places.geo import DistanceTo, KnnTo, Latitude, Longitude, NearBox
 
-CANDIDATES = 1000
+CANDIDATES = 200  # the nearest reachable offers (or needs) of the kind that are scored
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 
 
@@ -33,59 +33,79 @@ class Match:
     score: Score
 
 
-def open_with_remaining(queryset: QuerySet, open_status: str, side: str) -> QuerySet:
-    """Open, with `remaining` (quantity less accepted pledges; null when uncounted) above zero."""
+def with_remaining(queryset: QuerySet, side: str) -> QuerySet:
+    """Annotate `remaining`: quantity less accepted pledges (null when uncounted)."""
     committed = (
         Pledge.objects.filter(**{side: OuterRef("pk")}, status__in=Pledge.COMMITTED)
         .values(side)
         .annotate(total=Sum("quantity"))
         .values("total")
     )
-    return (
-        queryset.filter(status=open_status)
-        .annotate(remaining=F("quantity") - Coalesce(Subquery(committed), Value(Decimal(0)), output_field=AMOUNT))
-        .filter(Q(quantity__isnull=True) | Q(remaining__gt=0))
+    return queryset.annotate(
+        remaining=F("quantity") - Coalesce(Subquery(committed), Value(Decimal(0)), output_field=AMOUNT)
     )
 
 
-def _compatible(queryset: QuerySet, other: Offer | Need) -> QuerySet:
-    """Same kind; categories overlap when both name some; windows overlap."""
-    queryset = queryset.filter(kind=other.kind)
-    if other.categories:
-        queryset = queryset.filter(Q(categories=[]) | Q(categories__overlap=other.categories))
-    if other.available_until is not None:
-        queryset = queryset.filter(Q(available_from__isnull=True) | Q(available_from__lte=other.available_until))
-    if other.available_from is not None:
-        queryset = queryset.filter(Q(available_until__isnull=True) | Q(available_until__gte=other.available_from))
-    return queryset
+def open_with_remaining(queryset: QuerySet, open_status: str, side: str) -> QuerySet:
+    """Open, with `remaining` above zero (or uncounted)."""
+    return with_remaining(queryset.filter(status=open_status), side).filter(
+        Q(quantity__isnull=True) | Q(remaining__gt=0)
+    )
 
 
-def offers_for_need(need: Need, *, limit: int = CANDIDATES) -> QuerySet[Offer]:
-    """Open offers within reach of `need` that can serve it, nearest first, with `distance_meters`."""
-    queryset = _compatible(open_with_remaining(Offer.objects.all(), Offer.Status.OPEN, "offer"), need)
+def compatible(thing: Offer | Need, other: Offer | Need) -> bool:
+    """Quantity remains; categories overlap when both name some; availability windows overlap."""
+    if thing.quantity is not None and thing.remaining <= 0:
+        return False
+    if thing.categories and other.categories and not set(thing.categories) & set(other.categories):
+        return False
     return (
-        queryset.annotate(distance_meters=DistanceTo(need.location, field="location"))
-        .filter(
-            NearBox(need.location, need.search_radius_m, field="location"),
-            distance_meters__lte=Least(F("service_radius_m"), Value(need.search_radius_m)),
+        thing.available_from is None or other.available_until is None or thing.available_from <= other.available_until
+    ) and (
+        thing.available_until is None or other.available_from is None or thing.available_until >= other.available_from
+    )
+
+
+def reachable(model, origin: Offer | Need, reach_field: str, *, limit: int) -> QuerySet:
+    """Open rows of `model` of `origin`'s kind within reach of it (both radii), nearest first.
+
+    Only what the (kind, location) GiST can answer is asked of SQL, so that PostgreSQL walks that
+    index nearest first and stops at `limit`; the finer rules (`compatible`) are checked on the few
+    rows it returns. Asked in SQL, they made the planner underestimate the rows and read every
+    same-kind row in the search box instead.
+    """
+    radius = origin.search_radius_m if isinstance(origin, Need) else origin.service_radius_m
+    side = "offer" if model is Offer else "need"
+    queryset = with_remaining(model.objects.filter(kind=origin.kind, status=model.Status.OPEN), side)
+    return (
+        queryset.defer("location", "public_location", "description")
+        .annotate(
+            distance_meters=DistanceTo(origin.location, field="location"),
+            # Coordinates as floats for the few shown: no geometry object built for each candidate.
+            exact_x=Longitude("location"),
+            exact_y=Latitude("location"),
+            public_x=Longitude("public_location"),
+            public_y=Latitude("public_location"),
         )
-        .select_related("organisation")
-        .order_by(KnnTo(need.location, field="location"), "id")[:limit]
+        .filter(
+            NearBox(origin.location, radius, field="location"),
+            distance_meters__lte=Least(F(reach_field), Value(radius)),
+        )
+        .order_by(KnnTo(origin.location, field="location"))[:limit]
     )
 
 
-def needs_for_offer(offer: Offer, *, limit: int = CANDIDATES) -> QuerySet[Need]:
+def offers_for_need(need: Need, *, limit: int = CANDIDATES) -> list[Offer]:
+    """Open offers within reach of `need` that can serve it, nearest first, with `distance_meters`:
+    the compatible ones among the `limit` nearest reachable offers of its kind."""
+    nearest = reachable(Offer, need, "service_radius_m", limit=limit).select_related("organisation")
+    return [offer for offer in nearest if compatible(offer, need)]
+
+
+def needs_for_offer(offer: Offer, *, limit: int = CANDIDATES) -> list[Need]:
     """Open needs within reach of `offer` that it can serve, nearest first, with `distance_meters`."""
-    queryset = _compatible(open_with_remaining(Need.objects.all(), Need.Status.OPEN, "need"), offer)
-    return (
-        queryset.annotate(distance_meters=DistanceTo(offer.location, field="location"))
-        .filter(
-            NearBox(offer.location, offer.service_radius_m, field="location"),
-            distance_meters__lte=Least(F("search_radius_m"), Value(offer.service_radius_m)),
-        )
-        .select_related("organisation", "project")
-        .order_by(KnnTo(offer.location, field="location"), "id")[:limit]
-    )
+    nearest = reachable(Need, offer, "search_radius_m", limit=limit).select_related("organisation", "project")
+    return [need for need in nearest if compatible(need, offer)]
 
 
 def match_score(offer: Offer, need: Need, distance_m: float, now: datetime) -> Score:
