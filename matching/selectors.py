@@ -4,9 +4,9 @@ offer can serve.
 An offer can serve a need when their places are within reach (the distance is within both the
 offer's service radius and the need's search radius), the kinds agree, their categories overlap
 when both name some, their availability windows overlap, and quantity remains. The search walks
-the GiST index from the exact place asked about (matching works on exact places; what it shows of
-them follows each side's precision) (box test, then exact spheroid distance), bounded to the
-`CANDIDATES` nearest, and the candidates are then scored (matching.scoring).
+the (kind, location) GiST nearest first from the exact place asked about (matching works on exact
+places; what it shows of them follows each side's precision), takes the `CANDIDATES` nearest
+within reach, keeps the compatible ones and scores them (matching.scoring).
 """
 
 from dataclasses import dataclass
