@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.models import ApiToken, LoginAttempt
+from accounts.models import ApiToken, Community, LoginAttempt, Membership
 
 
 @admin.register(ApiToken)
@@ -14,3 +14,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
 class LoginAttemptAdmin(admin.ModelAdmin):
     list_display = ["email", "succeeded", "at"]
     list_filter = ["succeeded"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    raw_id_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "organisation", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    raw_id_fields = ["organisation", "building"]
+    inlines = [MembershipInline]

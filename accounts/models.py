@@ -26,3 +26,53 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} {'succeeded' if self.succeeded else 'failed'} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Community(models.Model):
+    """A members-only space: a housing cooperative's members, one building's residents, an
+    association's volunteers. What is posted in it (offers, needs, projects) only its members see."""
+
+    class Kind(models.TextChoices):
+        COOPERATIVE = "COOPERATIVE"
+        BUILDING = "BUILDING"
+        ASSOCIATION = "ASSOCIATION"
+        OTHER = "OTHER"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    description = models.TextField(blank=True)
+    organisation = models.ForeignKey(
+        "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="communities"
+    )
+    building = models.ForeignKey(
+        "places.Building", null=True, blank=True, on_delete=models.SET_NULL, related_name="communities"
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="communities")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "communities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person in a community; managers add and remove members."""
+
+    class Role(models.TextChoices):
+        MEMBER = "MEMBER"
+        MANAGER = "MANAGER"
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["community", "user"], name="one_membership_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.community} ({self.role})"

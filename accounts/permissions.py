@@ -1,6 +1,10 @@
 """Who may do what: declared here, and nowhere else.
 
-- Anyone may read public lists.
+- Roles: every account is a RESIDENT; a member of a merchant's, an association's or a public body's
+  organisation is also an ORGANISATION_MEMBER, of a partner's a PARTNER; STAFF runs the platform.
+- Anyone may read public lists. What is posted in a community (offers, needs, projects) only its
+  members (and staff) see: in every list, in `node(id:)`, in map layers, matches, statistics and
+  exports. Only members post in a community; its managers add and remove members.
 - A logged-in person may create offers, needs and projects, for themself or for an organisation
   they are a member of.
 - Only the owner of a thing (or a member of its organisation, or staff) changes or closes it.
@@ -14,12 +18,104 @@
   cross-site request can act for a logged-in admin).
 """
 
+from enum import StrEnum
+
 import strawberry
 from django.db.models import Q, QuerySet
 from strawberry.permission import BasePermission
 
+from accounts.models import Community, Membership
 from geoschema.errors import Code
-from places.models import BoundaryLayer
+from places.models import BoundaryLayer, Organisation
+
+
+class Role(StrEnum):
+    RESIDENT = "RESIDENT"
+    ORGANISATION_MEMBER = "ORGANISATION_MEMBER"
+    PARTNER = "PARTNER"
+    STAFF = "STAFF"
+
+
+def roles(user) -> list[Role]:
+    """What `user` is on the platform (an anonymous caller has no role)."""
+    if not user.is_authenticated:
+        return []
+    found = [Role.RESIDENT]
+    kinds = set(user.organisations.values_list("kind", flat=True))
+    if kinds - {Organisation.Kind.PARTNER}:
+        found.append(Role.ORGANISATION_MEMBER)
+    if Organisation.Kind.PARTNER in kinds:
+        found.append(Role.PARTNER)
+    if user.is_staff:
+        found.append(Role.STAFF)
+    return found
+
+
+def community_ids(user) -> set[int] | None:
+    """The communities whose members-only content `user` sees; None for staff, who see all."""
+    if user.is_staff:
+        return None
+    if not user.is_authenticated:
+        return set()
+    return set(Membership.objects.filter(user=user).values_list("community_id", flat=True))
+
+
+def seen_communities(request) -> set[int] | None:
+    """`community_ids` of the request's user, computed once per request."""
+    if not hasattr(request, "_community_ids"):
+        request._community_ids = community_ids(request.user)
+    return request._community_ids
+
+
+def only_visible(queryset: QuerySet, request) -> QuerySet:
+    """The rows of `queryset` (offers, needs, projects: anything with a `community`) the caller may
+    see: those posted for everyone, and those of the caller's communities."""
+    communities = seen_communities(request)
+    if communities is None:
+        return queryset
+    return queryset.filter(Q(community__isnull=True) | Q(community_id__in=communities))
+
+
+def pledges_seen_by(queryset: QuerySet, user) -> QuerySet:
+    """Pledges are seen by their two sides (owners and their organisations' members) and staff."""
+    if user.is_staff:
+        return queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    sides = Q(offer__owner=user) | Q(offer__organisation__members=user)
+    sides |= Q(need__owner=user) | Q(need__organisation__members=user)
+    return queryset.filter(pk__in=queryset.model.objects.filter(sides).values("pk"))
+
+
+def visible_sql(alias: str) -> str:
+    """`only_visible` for raw SQL on the table aliased `alias`; its parameters: `visible_params`."""
+    return f"({alias}.community_id IS NULL OR %(all_communities)s OR {alias}.community_id = ANY(%(communities)s))"
+
+
+def visible_params(request) -> dict:
+    communities = seen_communities(request)
+    return {"all_communities": communities is None, "communities": sorted(communities or ())}
+
+
+def visible_communities(user) -> QuerySet:
+    """The communities `user` belongs to (all of them for staff)."""
+    if user.is_staff:
+        return Community.objects.all()
+    return Community.objects.filter(memberships__user=user) if user.is_authenticated else Community.objects.none()
+
+
+def can_post_in(user, community: Community | None) -> bool:
+    """Whether `user` may post (an offer, a need, a project) in `community`."""
+    if community is None:
+        return True
+    return user.is_staff or Membership.objects.filter(community=community, user=user).exists()
+
+
+def can_manage_community(user, community: Community) -> bool:
+    """Whether `user` may add or remove members of `community`."""
+    if user.is_staff:
+        return True
+    return Membership.objects.filter(community=community, user=user, role=Membership.Role.MANAGER).exists()
 
 
 def acts_for(user, organisation) -> bool:

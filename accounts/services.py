@@ -1,4 +1,5 @@
-"""Writes on accounts: registering, logging in (rate-limited), issuing and revoking tokens."""
+"""Writes on accounts: registering, logging in (rate-limited), issuing and revoking tokens, and
+communities with their members."""
 
 import hashlib
 import secrets
@@ -7,12 +8,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, LoginAttempt
-from geoschema.errors import ApiError, Code
+from accounts.models import ApiToken, Community, LoginAttempt, Membership
+from accounts.permissions import acts_for, can_manage_community
+from geoschema.errors import ApiError, Code, not_found
+from places.models import Building, Organisation
 
 User = get_user_model()
 
@@ -74,3 +78,55 @@ def token_revoke(*, raw: str) -> bool:
     return (
         ApiToken.objects.filter(key_hash=token_hash(raw), revoked_at__isnull=True).update(revoked_at=timezone.now()) > 0
     )
+
+
+@transaction.atomic
+def community_create(
+    *,
+    user,
+    name: str,
+    kind: str = Community.Kind.OTHER,
+    description: str = "",
+    organisation: Organisation | None = None,
+    building: Building | None = None,
+) -> Community:
+    """A new members-only space; `user` becomes its first manager. A community in an organisation's
+    name (a cooperative's) is created by one of its members."""
+    if organisation is not None and not acts_for(user, organisation):
+        raise PermissionDenied(f"you are not a member of {organisation.name}")
+    community = Community(
+        name=name.strip(), kind=kind, description=description, organisation=organisation, building=building
+    )
+    community.full_clean()
+    community.save()
+    Membership.objects.create(community=community, user=user, role=Membership.Role.MANAGER)
+    return community
+
+
+@transaction.atomic
+def community_add_member(*, user, community: Community, email: str, role: str = Membership.Role.MEMBER) -> Membership:
+    """A manager adds a person (by the email of their account), or changes their role."""
+    if not can_manage_community(user, community):
+        raise PermissionDenied("only the community's managers add members")
+    person = User.objects.filter(username=email.strip().lower(), is_active=True).first()
+    if person is None:
+        raise not_found(f"no account uses {email}: the person registers first")
+    membership, _ = Membership.objects.update_or_create(community=community, user=person, defaults={"role": role})
+    return membership
+
+
+@transaction.atomic
+def community_remove_member(*, user, community: Community, email: str) -> bool:
+    """A manager removes a member; anyone may leave. A community keeps at least one manager."""
+    email = email.strip().lower()
+    if email != user.username and not can_manage_community(user, community):
+        raise PermissionDenied("only the community's managers remove others")
+    memberships = Membership.objects.select_for_update().filter(community=community)
+    leaving = memberships.filter(user__username=email).first()
+    if leaving is None:
+        raise not_found(f"{email} is not a member of {community.name}")
+    managers = memberships.filter(role=Membership.Role.MANAGER).count()
+    if leaving.role == Membership.Role.MANAGER and managers == 1 and memberships.count() > 1:
+        raise ApiError(Code.CONFLICT, "the last manager cannot leave: make another member a manager first")
+    leaving.delete()
+    return True

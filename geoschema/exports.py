@@ -19,7 +19,7 @@ from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from strawberry.relay import GlobalID
 
-from accounts.permissions import DISTANCE_ROUNDING_M, visible_layers
+from accounts.permissions import DISTANCE_ROUNDING_M, only_visible, seen_communities, visible_layers
 from geoschema.errors import ApiError, Code, bad_input
 from offers import selectors as offer_selectors
 from offers.stats import COUNTS, area_stats
@@ -130,7 +130,10 @@ def _located_rows(request: HttpRequest, dataset: str):
     make, fields = LOCATED[dataset]
     kinds = [k for k in request.GET.get("kinds", "").split(",") if k] or None
     spatial, layers = _spatial(request)
-    queryset = located_filter(make(kinds), spatial).annotate(
+    source = make(kinds)
+    if dataset != "points-of-interest":
+        source = only_visible(source, request)
+    queryset = located_filter(source, spatial).annotate(
         lon=Longitude("public_location"), lat=Latitude("public_location")
     )
     columns = ["id", "lon", "lat", *fields] + (["distance_meters"] if spatial.point is not None else [])
@@ -151,11 +154,14 @@ def _located_rows(request: HttpRequest, dataset: str):
 def _area_stat_rows(request: HttpRequest, layer: BoundaryLayer) -> Callable[[int], list[dict]]:
     start, end = (_datetime(request, name) for name in ("from", "to"))
     staff = request.user.is_staff
+    communities = seen_communities(request)
 
     def rows(after: int) -> list[dict]:
         if after:
             return []  # one query gives every district of a layer
-        stats = area_stats(layer=layer, start=start, end=end, staff=staff, with_geometry=True, simplify_m=10)
+        stats = area_stats(
+            layer=layer, start=start, end=end, staff=staff, communities=communities, with_geometry=True, simplify_m=10
+        )
         return [
             {
                 "_pk": 1,

@@ -3,7 +3,9 @@ offer can serve.
 
 An offer can serve a need when their places are within reach (the distance is within both the
 offer's service radius and the need's search radius), the kinds agree, their categories overlap
-when both name some, their availability windows overlap, and quantity remains. The search walks
+when both name some, their availability windows overlap, quantity remains, and a members-only offer
+serves only needs of its own community (a community's need is served by its members' offers and
+public ones). The search walks
 the (kind, location) GiST nearest first from the exact place asked about (matching works on exact
 places; what it shows of them follows each side's precision), takes the `CANDIDATES` nearest
 within reach, keeps the compatible ones and scores them (matching.scoring).
@@ -66,7 +68,20 @@ def compatible(thing: Offer | Need, other: Offer | Need) -> bool:
     )
 
 
-def reachable(model, origin: Offer | Need, reach_field: str, *, limit: int) -> QuerySet:
+def same_space(model, origin: Offer | Need, seen: set[int] | None) -> Q:
+    """Which rows of `model` may meet `origin` across communities: an offer of a community serves
+    only its needs; a need of a community takes public offers and its own. `seen`: the communities
+    whose rows the caller may see (None: all), so that matches never show what the caller cannot."""
+    if origin.community_id is not None:
+        if model is Offer:  # a community's need: its own offers and public ones
+            return Q(community__isnull=True) | Q(community_id=origin.community_id)
+        return Q(community_id=origin.community_id)  # a community's offer: its needs only
+    if model is Offer:  # a public need: public offers only
+        return Q(community__isnull=True)
+    return Q() if seen is None else Q(community__isnull=True) | Q(community_id__in=seen)
+
+
+def reachable(model, origin: Offer | Need, reach_field: str, *, limit: int, seen: set[int] | None = None) -> QuerySet:
     """Open rows of `model` of `origin`'s kind within reach of it (both radii), nearest first.
 
     Only what the (kind, location) GiST can answer is asked of SQL, so that PostgreSQL walks that
@@ -76,7 +91,8 @@ def reachable(model, origin: Offer | Need, reach_field: str, *, limit: int) -> Q
     """
     radius = origin.search_radius_m if isinstance(origin, Need) else origin.service_radius_m
     side = "offer" if model is Offer else "need"
-    queryset = with_remaining(model.objects.filter(kind=origin.kind, status=model.Status.OPEN), side)
+    queryset = model.objects.filter(same_space(model, origin, seen), kind=origin.kind, status=model.Status.OPEN)
+    queryset = with_remaining(queryset, side)
     return (
         queryset.defer("location", "public_location", "description")
         .annotate(
@@ -102,9 +118,11 @@ def offers_for_need(need: Need, *, limit: int = CANDIDATES) -> list[Offer]:
     return [offer for offer in nearest if compatible(offer, need)]
 
 
-def needs_for_offer(offer: Offer, *, limit: int = CANDIDATES) -> list[Need]:
-    """Open needs within reach of `offer` that it can serve, nearest first, with `distance_meters`."""
-    nearest = reachable(Need, offer, "search_radius_m", limit=limit).select_related("organisation", "project")
+def needs_for_offer(offer: Offer, *, limit: int = CANDIDATES, seen: set[int] | None = None) -> list[Need]:
+    """Open needs within reach of `offer` that it can serve, nearest first, with `distance_meters`;
+    of the needs of communities, only those in `seen` (None: all)."""
+    nearest = reachable(Need, offer, "search_radius_m", limit=limit, seen=seen)
+    nearest = nearest.select_related("organisation", "project")
     return [need for need in nearest if compatible(need, offer)]
 
 
@@ -136,11 +154,13 @@ def matches_for_need(need: Need, *, first: int = 10, now: datetime | None = None
     return _best(found, first)
 
 
-def matches_for_offer(offer: Offer, *, first: int = 10, now: datetime | None = None) -> list[Match]:
-    """The needs that `offer` can serve, best first."""
+def matches_for_offer(
+    offer: Offer, *, first: int = 10, now: datetime | None = None, seen: set[int] | None = None
+) -> list[Match]:
+    """The needs that `offer` can serve, best first (of communities' needs, those in `seen`)."""
     now = now or timezone.now()
     found = [
         Match(offer, n, n.distance_meters, match_score(offer, n, n.distance_meters, now))
-        for n in needs_for_offer(offer)
+        for n in needs_for_offer(offer, seen=seen)
     ]
     return _best(found, first)

@@ -42,6 +42,14 @@ class Exchange(Located):
     organisation = models.ForeignKey(
         "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    community = models.ForeignKey(
+        "accounts.Community",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Members-only: only this community's members see it. Empty: everyone sees it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -114,6 +122,14 @@ class Project(Located):
     )
     organisation = models.ForeignKey(
         "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    community = models.ForeignKey(
+        "accounts.Community",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Members-only: only this community's members see it. Empty: everyone sees it.",
     )
     funding_goal = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     starts_on = models.DateField(null=True, blank=True)

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.permissions import acts_for, can_change
+from accounts.models import Community
+from accounts.permissions import acts_for, can_change, can_post_in
 from geoschema.errors import ApiError, Code, bad_input
 from offers.models import FundingPool, HelpKind, Need, Offer, Pledge, PoolTopUp, Project
 from places.models import LocationPrecision, Organisation
@@ -19,6 +20,11 @@ from places.services import located_assign_districts
 def _check_organisation(user, organisation: Organisation | None) -> None:
     if not acts_for(user, organisation):
         raise PermissionDenied(f"you are not a member of {organisation.name}")
+
+
+def _check_community(user, community: Community | None) -> None:
+    if not can_post_in(user, community):
+        raise PermissionDenied(f"only members of {community.name} post in it")
 
 
 def _save_located(instance, *, moved: bool = True):
@@ -33,10 +39,14 @@ def _save_located(instance, *, moved: bool = True):
 
 
 @transaction.atomic
-def offer_create(*, user, organisation: Organisation | None = None, **fields: Any) -> Offer:
-    """A new open offer by `user` (or by an organisation `user` acts for)."""
+def offer_create(
+    *, user, organisation: Organisation | None = None, community: Community | None = None, **fields: Any
+) -> Offer:
+    """A new open offer by `user` (or by an organisation `user` acts for), for everyone or for the
+    members of a community `user` belongs to."""
     _check_organisation(user, organisation)
-    return _save_located(Offer(owner=user, organisation=organisation, **fields))
+    _check_community(user, community)
+    return _save_located(Offer(owner=user, organisation=organisation, community=community, **fields))
 
 
 @transaction.atomic
@@ -66,25 +76,39 @@ def offer_close(*, user, offer: Offer) -> Offer:
 
 
 @transaction.atomic
-def project_create(*, user, organisation: Organisation | None = None, **fields: Any) -> Project:
-    """A new community project carried by `user` (or an organisation they act for)."""
+def project_create(
+    *, user, organisation: Organisation | None = None, community: Community | None = None, **fields: Any
+) -> Project:
+    """A new community project carried by `user` (or an organisation they act for), for everyone or
+    for the members of a community `user` belongs to."""
     _check_organisation(user, organisation)
-    return _save_located(Project(owner=user, organisation=organisation, **fields))
+    _check_community(user, community)
+    return _save_located(Project(owner=user, organisation=organisation, community=community, **fields))
 
 
 @transaction.atomic
 def need_create(
-    *, user, project: Project | None = None, organisation: Organisation | None = None, **fields: Any
+    *,
+    user,
+    project: Project | None = None,
+    organisation: Organisation | None = None,
+    community: Community | None = None,
+    **fields: Any,
 ) -> Need:
     """A new need, standing alone or part of a project its carrier manages (at the project's place
-    unless another is given)."""
+    unless another is given, and in the project's community)."""
     if project is not None:
         if not can_change(user, project):
             raise PermissionDenied("only the project's carrier may add needs to it")
+        if community is not None and community.pk != project.community_id:
+            raise bad_input("a project's need is posted in the project's community: leave communityId out")
         organisation = organisation or project.organisation
+        community = project.community
         fields.setdefault("location", project.location)
     _check_organisation(user, organisation)
-    return _save_located(Need(owner=user, organisation=organisation, project=project, **fields))
+    _check_community(user, community)
+    need = Need(owner=user, organisation=organisation, project=project, community=community, **fields)
+    return _save_located(need)
 
 
 def committed_quantity(*, offer: Offer | None = None, need: Need | None = None) -> Decimal:
@@ -110,6 +134,8 @@ def pledge_create(*, user, offer: Offer, need: Need, quantity: Decimal) -> Pledg
         raise bad_input("a pledge's quantity must be more than 0")
     if offer.kind != need.kind:
         raise bad_input(f"a {offer.kind} offer cannot serve a {need.kind} need")
+    if offer.community_id is not None and offer.community_id != need.community_id:
+        raise bad_input("an offer posted in a community serves only that community's needs")
     if offer.status != Offer.Status.OPEN or need.status != Need.Status.OPEN:
         raise ApiError(Code.CONFLICT, "both the offer and the need must be open")
     for thing, name in ((offer, "offer"), (need, "need")):

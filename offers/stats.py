@@ -3,7 +3,7 @@
 A district's figures count what is assigned to it (offers, needs, projects by their place;
 pledges by their need's place) and was created within the period. Small counts single people
 out, so for everyone but staff a count above zero and below the threshold is withheld (null),
-and so are the sums it would reveal.
+and so are the sums it would reveal. What is posted in a community counts only for its members.
 """
 
 import json
@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 
+from accounts.permissions import visible_sql
 from places.models import BoundaryLayer
 
 COUNTS = ("offers", "needs", "projects", "pledges", "people", "organisations")
@@ -24,20 +25,23 @@ WITH period AS (SELECT %(start)s::timestamptz AS start, %(end)s::timestamptz AS 
 offers AS (
   SELECT x.district_id, o.kind, o.owner_id, o.organisation_id FROM offers_offer o
     JOIN offers_offer_districts x ON x.offer_id = o.id, period
-   WHERE o.created_at >= coalesce(period.start, '-infinity') AND o.created_at < coalesce(period.stop, 'infinity')),
+   WHERE o.created_at >= coalesce(period.start, '-infinity') AND o.created_at < coalesce(period.stop, 'infinity')
+     AND {visible_o}),
 needs AS (
   SELECT x.district_id, n.id, n.kind, n.owner_id, n.organisation_id FROM offers_need n
     JOIN offers_need_districts x ON x.need_id = n.id, period
-   WHERE n.created_at >= coalesce(period.start, '-infinity') AND n.created_at < coalesce(period.stop, 'infinity')),
+   WHERE n.created_at >= coalesce(period.start, '-infinity') AND n.created_at < coalesce(period.stop, 'infinity')
+     AND {visible_n}),
 projects AS (
   SELECT x.district_id, p.owner_id, p.organisation_id FROM offers_project p
     JOIN offers_project_districts x ON x.project_id = p.id, period
-   WHERE p.created_at >= coalesce(period.start, '-infinity') AND p.created_at < coalesce(period.stop, 'infinity')),
+   WHERE p.created_at >= coalesce(period.start, '-infinity') AND p.created_at < coalesce(period.stop, 'infinity')
+     AND {visible_p}),
 pledges AS (
   SELECT x.district_id, pl.quantity, pl.status, n.kind FROM offers_pledge pl
     JOIN offers_need n ON n.id = pl.need_id
     JOIN offers_need_districts x ON x.need_id = n.id, period
-   WHERE pl.status IN ('ACCEPTED', 'FULFILLED')
+   WHERE pl.status IN ('ACCEPTED', 'FULFILLED') AND {visible_n}
      AND pl.created_at >= coalesce(period.start, '-infinity') AND pl.created_at < coalesce(period.stop, 'infinity')),
 actors AS (
   SELECT district_id, owner_id, organisation_id FROM offers
@@ -89,17 +93,20 @@ def area_stats(
     start: datetime | None = None,
     end: datetime | None = None,
     staff: bool = False,
+    communities: set[int] | None = frozenset(),
     with_geometry: bool = False,
     simplify_m: float = 0.0,
 ) -> list[AreaStat]:
-    """The figures of every district of `layer` for the period [start, end)."""
+    """The figures of every district of `layer` for the period [start, end), counting the rows of
+    `communities` (None: all) besides the public ones."""
     geometry = "NULL"
     if with_geometry:
         # Degrees per metre at the equator: a tolerance small enough for any zoom a choropleth uses.
         tolerance = simplify_m / 111_320
         geometry = f"ST_AsGeoJSON(ST_SimplifyPreserveTopology(d.geometry, {tolerance:.10f}), 6)"
     with connection.cursor() as cursor:
-        cursor.execute(STATS_SQL.replace("%(geometry)s", geometry), {"start": start, "end": end, "layer": layer.pk})
+        sql, visible = _visible(STATS_SQL.replace("%(geometry)s", geometry), communities)
+        cursor.execute(sql, {"start": start, "end": end, "layer": layer.pk, **visible})
         rows = cursor.fetchall()
     threshold = 0 if staff else settings.QUARTIER["STATS_MIN_COUNT"]
     return [_stat(row, threshold) for row in rows]
@@ -161,24 +168,28 @@ offers AS (
          array_agg(DISTINCT o.owner_id) AS owners, array_agg(DISTINCT o.organisation_id) AS orgs
     FROM cells c JOIN offers_offer o ON ST_Intersects(c.geom, o.location::geometry), period
    WHERE o.created_at >= coalesce(period.start, '-infinity') AND o.created_at < coalesce(period.stop, 'infinity')
+     AND {visible_o}
    GROUP BY c.i, c.j),
 needs AS (
   SELECT c.i, c.j, count(*) AS n,
          array_agg(DISTINCT n.owner_id) AS owners, array_agg(DISTINCT n.organisation_id) AS orgs
     FROM cells c JOIN offers_need n ON ST_Intersects(c.geom, n.location::geometry), period
    WHERE n.created_at >= coalesce(period.start, '-infinity') AND n.created_at < coalesce(period.stop, 'infinity')
+     AND {visible_n}
    GROUP BY c.i, c.j),
 projects AS (
   SELECT c.i, c.j, count(*) AS n,
          array_agg(DISTINCT p.owner_id) AS owners, array_agg(DISTINCT p.organisation_id) AS orgs
     FROM cells c JOIN offers_project p ON ST_Intersects(c.geom, p.location::geometry), period
    WHERE p.created_at >= coalesce(period.start, '-infinity') AND p.created_at < coalesce(period.stop, 'infinity')
+     AND {visible_p}
    GROUP BY c.i, c.j),
 pledges AS (
   SELECT c.i, c.j, count(*) AS n
     FROM cells c JOIN offers_need n ON ST_Intersects(c.geom, n.location::geometry)
     JOIN offers_pledge pl ON pl.need_id = n.id AND pl.status IN ('ACCEPTED', 'FULFILLED'), period
    WHERE pl.created_at >= coalesce(period.start, '-infinity') AND pl.created_at < coalesce(period.stop, 'infinity')
+     AND {visible_n}
    GROUP BY c.i, c.j)
 SELECT c.i, c.j, ST_AsGeoJSON(c.geom, 7),
        coalesce(o.n, 0), coalesce(n.n, 0), coalesce(p.n, 0), coalesce(pl.n, 0),
@@ -192,6 +203,16 @@ SELECT c.i, c.j, ST_AsGeoJSON(c.geom, 7),
  WHERE o.n IS NOT NULL OR n.n IS NOT NULL OR p.n IS NOT NULL
  ORDER BY c.i, c.j
 """
+
+
+def _visible(sql: str, communities: set[int] | None) -> tuple[str, dict]:
+    """`sql` with its `{visible_<alias>}` marks replaced by the members-only rule, and its parameters:
+    rows of communities count only in `communities` (None: all, for staff)."""
+    for alias in ("o", "n", "p"):
+        sql = sql.replace(f"{{visible_{alias}}}", visible_sql(alias))
+    return sql, {"all_communities": communities is None, "communities": sorted(communities or ())}
+
+
 GRIDS = {"HEXAGON": "ST_HexagonGrid", "SQUARE": "ST_SquareGrid"}
 
 
@@ -211,6 +232,7 @@ def activity_grid(
     start: datetime | None = None,
     end: datetime | None = None,
     staff: bool = False,
+    communities: set[int] | None = frozenset(),
 ) -> list[GridCell]:
     """Activity counted on hexagons or squares of `cell_m` metres (true metres at the bbox's middle
     latitude: Web Mercator cells are scaled back), only the cells with something in them."""
@@ -218,7 +240,8 @@ def activity_grid(
     size = cell_m / math.cos(math.radians((south + north) / 2))
     params = {"size": size, "west": west, "south": south, "east": east, "north": north, "start": start, "end": end}
     with connection.cursor() as cursor:
-        cursor.execute(GRID_SQL.format(grid=GRIDS[shape]), params)
+        sql, visible = _visible(GRID_SQL.replace("{grid}", GRIDS[shape]), communities)
+        cursor.execute(sql, {**params, **visible})
         rows = cursor.fetchall()
     threshold = 0 if staff else settings.QUARTIER["STATS_MIN_COUNT"]
     return [

@@ -5,7 +5,7 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
-from accounts.permissions import visible_layers
+from accounts.permissions import only_visible, seen_communities, visible_layers
 from geoschema.errors import bad_input, limit_exceeded
 from geoschema.ids import object_from_id
 from matching import selectors
@@ -30,21 +30,24 @@ class Query:
     @strawberry.field(description="Offers that can serve a need, best first.")
     def matches(self, info: strawberry.Info, need_id: relay.GlobalID, first: int = 10) -> list[MatchType]:
         _check_first(first)
-        need = object_from_id(need_id, "Need", Need.objects.all(), "needId")
+        need = object_from_id(need_id, "Need", only_visible(Need.objects.all(), info.context.request), "needId")
         return [MatchType.from_match(m, info.context.request) for m in selectors.matches_for_need(need, first=first)]
 
     @strawberry.field(description="Needs that an offer can serve, best first.")
     def matches_for_offer(self, info: strawberry.Info, offer_id: relay.GlobalID, first: int = 10) -> list[MatchType]:
         _check_first(first)
-        offer = object_from_id(offer_id, "Offer", Offer.objects.all(), "offerId")
-        return [MatchType.from_match(m, info.context.request) for m in selectors.matches_for_offer(offer, first=first)]
+        request = info.context.request
+        offer = object_from_id(offer_id, "Offer", only_visible(Offer.objects.all(), request), "offerId")
+        found = selectors.matches_for_offer(offer, first=first, seen=seen_communities(request))
+        return [MatchType.from_match(m, request) for m in found]
 
     @strawberry.field(description="For each open need of a project, the offers that can serve it.")
     def project_matches(
         self, info: strawberry.Info, project_id: relay.GlobalID, first: int = 5
     ) -> list[NeedMatchesType]:
         _check_first(first)
-        project = object_from_id(project_id, "Project", Project.objects.all(), "projectId")
+        visible = only_visible(Project.objects.all(), info.context.request)
+        project = object_from_id(project_id, "Project", visible, "projectId")
         return [
             NeedMatchesType(
                 need=need,
@@ -70,8 +73,10 @@ class Query:
             area = {"districts": district}
         else:
             area = {"districts__layer": layer_or_error(info, layer)}
+        request = info.context.request
         proposals = suggest_allocation(
-            needs=Need.objects.filter(**area).distinct(), offers=Offer.objects.filter(**area).distinct()
+            needs=only_visible(Need.objects.filter(**area), request).distinct(),
+            offers=only_visible(Offer.objects.filter(**area), request).distinct(),
         )
         return AllocationType(
             proposals=[

@@ -31,6 +31,9 @@ class OfferInput:
     service_radius_meters: float = 2000.0
     recurring_days: list[int] = strawberry.field(default_factory=list, description="0 = Monday; empty: every day.")
     organisation_id: relay.GlobalID | None = strawberry.field(default=None, description="Offer in its name.")
+    community_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Post it in a community you belong to: only its members will see it."
+    )
 
 
 @strawberry.input(description="Changes to an offer: only the fields given change.")
@@ -61,6 +64,11 @@ class NeedInput:
     available_until: datetime | None = None
     search_radius_meters: float = 2000.0
     deadline: datetime | None = None
+    community_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Post it in a community you belong to: only its members will see it. A project's need is in "
+        "the project's community.",
+    )
 
 
 @strawberry.input(description="A new community project.")
@@ -73,6 +81,9 @@ class ProjectInput:
     starts_on: date | None = None
     ends_on: date | None = None
     organisation_id: relay.GlobalID | None = None
+    community_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Post it in a community you belong to: only its members will see it."
+    )
 
 
 @strawberry.input(description="A partner's co-funding pool over a district or a whole boundary layer.")

@@ -7,7 +7,8 @@ from enum import Enum
 import strawberry
 from strawberry import relay
 
-from accounts.permissions import IsAuthenticated, visible_layers
+from accounts.models import Community
+from accounts.permissions import IsAuthenticated, only_visible, pledges_seen_by, visible_communities, visible_layers
 from geoschema.errors import bad_input
 from geoschema.ids import object_from_id
 from offers import services
@@ -42,6 +43,12 @@ def _organisation(global_id: relay.GlobalID | None) -> Organisation | None:
     return object_from_id(global_id, "Organisation", Organisation.objects.all(), "organisationId")
 
 
+def _community(info: strawberry.Info, global_id: relay.GlobalID | None) -> Community | None:
+    if global_id is None:
+        return None
+    return object_from_id(global_id, "Community", visible_communities(_user(info)), "communityId")
+
+
 def _user(info: strawberry.Info):
     return info.context.request.user
 
@@ -53,12 +60,13 @@ class Mutation:
         return services.offer_create(
             user=_user(info),
             organisation=_organisation(input.organisation_id),
-            **_fields(input, skip=("organisation_id",)),
+            community=_community(info, input.community_id),
+            **_fields(input, skip=("organisation_id", "community_id")),
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Change an offer you made.")
     def update_offer(self, info: strawberry.Info, id: relay.GlobalID, input: OfferPatch) -> OfferType:
-        offer = object_from_id(id, "Offer", Offer.objects.all(), "id")
+        offer = object_from_id(id, "Offer", only_visible(Offer.objects.all(), info.context.request), "id")
         changes = _fields(input)
         if not changes:
             raise bad_input("give at least one field to change")
@@ -66,50 +74,54 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Close an offer you made.")
     def close_offer(self, info: strawberry.Info, id: relay.GlobalID) -> OfferType:
-        offer = object_from_id(id, "Offer", Offer.objects.all(), "id")
+        offer = object_from_id(id, "Offer", only_visible(Offer.objects.all(), info.context.request), "id")
         return services.offer_close(user=_user(info), offer=offer)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Ask for help.")
     def create_need(self, info: strawberry.Info, input: NeedInput) -> NeedType:
         project = None
         if input.project_id is not None:
-            project = object_from_id(input.project_id, "Project", Project.objects.all(), "projectId")
+            projects = only_visible(Project.objects.all(), info.context.request)
+            project = object_from_id(input.project_id, "Project", projects, "projectId")
         elif input.location is None:
             raise bad_input("a need needs a location, or a projectId to take the project's")
-        fields = _fields(input, skip=("project_id",))
+        fields = _fields(input, skip=("project_id", "community_id"))
         if fields.get("location") is None:
             fields.pop("location", None)
-        return services.need_create(user=_user(info), project=project, **fields)
+        community = _community(info, input.community_id)
+        return services.need_create(user=_user(info), project=project, community=community, **fields)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Start a community project.")
     def create_project(self, info: strawberry.Info, input: ProjectInput) -> ProjectType:
         return services.project_create(
             user=_user(info),
             organisation=_organisation(input.organisation_id),
-            **_fields(input, skip=("organisation_id",)),
+            community=_community(info, input.community_id),
+            **_fields(input, skip=("organisation_id", "community_id")),
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Propose part of your offer for a need.")
     def pledge(
         self, info: strawberry.Info, offer_id: relay.GlobalID, need_id: relay.GlobalID, quantity: Decimal
     ) -> PledgeType:
-        offer = object_from_id(offer_id, "Offer", Offer.objects.all(), "offerId")
-        need = object_from_id(need_id, "Need", Need.objects.all(), "needId")
+        request = info.context.request
+        offer = object_from_id(offer_id, "Offer", only_visible(Offer.objects.all(), request), "offerId")
+        need = object_from_id(need_id, "Need", only_visible(Need.objects.all(), request), "needId")
         return services.pledge_create(user=_user(info), offer=offer, need=need, quantity=quantity)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Accept or decline a pledge to your need.")
     def respond_to_pledge(self, info: strawberry.Info, pledge_id: relay.GlobalID, accept: bool) -> PledgeType:
-        pledge = object_from_id(pledge_id, "Pledge", Pledge.objects.all(), "pledgeId")
+        pledge = object_from_id(pledge_id, "Pledge", pledges_seen_by(Pledge.objects.all(), _user(info)), "pledgeId")
         return services.pledge_respond(user=_user(info), pledge=pledge, accept=accept)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Say an accepted pledge was received.")
     def fulfil_pledge(self, info: strawberry.Info, pledge_id: relay.GlobalID) -> PledgeType:
-        pledge = object_from_id(pledge_id, "Pledge", Pledge.objects.all(), "pledgeId")
+        pledge = object_from_id(pledge_id, "Pledge", pledges_seen_by(Pledge.objects.all(), _user(info)), "pledgeId")
         return services.pledge_fulfil(user=_user(info), pledge=pledge)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Withdraw a proposed or accepted pledge.")
     def cancel_pledge(self, info: strawberry.Info, pledge_id: relay.GlobalID) -> PledgeType:
-        pledge = object_from_id(pledge_id, "Pledge", Pledge.objects.all(), "pledgeId")
+        pledge = object_from_id(pledge_id, "Pledge", pledges_seen_by(Pledge.objects.all(), _user(info)), "pledgeId")
         return services.pledge_cancel(user=_user(info), pledge=pledge)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="A partner's co-funding pool.")

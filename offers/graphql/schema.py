@@ -6,6 +6,7 @@ import strawberry
 import strawberry_django
 from django.db.models import QuerySet
 
+from accounts.permissions import only_visible
 from geoschema.errors import bad_input, limit_exceeded
 from geoschema.features import PROPERTIES, feature_collection
 from geoschema.features import clusters as cluster_collection
@@ -37,11 +38,12 @@ def _values(enums) -> list[str] | None:
     return [e.value for e in enums] if enums else None
 
 
-def _map_source(of, kinds) -> QuerySet:
+def _map_source(info: strawberry.Info, of, kinds) -> QuerySet:
+    request = info.context.request
     sources = {
-        MapLayerKind.OFFER: lambda: selectors.offers(kinds=_values(kinds)),
-        MapLayerKind.NEED: lambda: selectors.needs(kinds=_values(kinds)),
-        MapLayerKind.PROJECT: selectors.projects,
+        MapLayerKind.OFFER: lambda: only_visible(selectors.offers(kinds=_values(kinds)), request),
+        MapLayerKind.NEED: lambda: only_visible(selectors.needs(kinds=_values(kinds)), request),
+        MapLayerKind.PROJECT: lambda: only_visible(selectors.projects(), request),
         MapLayerKind.POINT_OF_INTEREST: place_selectors.points_of_interest,
     }
     return sources[of]()
@@ -102,7 +104,7 @@ class Query:
             raise bad_input(f"limit must be 1 or more, got {limit}")
         if limit > MAP_LAYER_MAX:
             raise limit_exceeded(f"limit is at most {MAP_LAYER_MAX}, got {limit}: narrow the area instead")
-        queryset = located_list(info, _map_source(of, kinds).order_by("id"), spatial, None)
+        queryset = located_list(info, _map_source(info, of, kinds).order_by("id"), spatial, None)
         collection, truncated = feature_collection(queryset, of.value, limit)
         return {**collection, "truncated": truncated}
 
@@ -120,5 +122,5 @@ class Query:
     ) -> GeoJSON:
         if not 0 <= zoom <= 22:
             raise bad_input(f"zoom is 0 to 22, got {zoom}")
-        queryset = located_list(info, _map_source(of, kinds), SpatialFilter(bbox=bbox), None)
+        queryset = located_list(info, _map_source(info, of, kinds), SpatialFilter(bbox=bbox), None)
         return cluster_collection(queryset, cell_degrees=360 / 2**zoom / 4)

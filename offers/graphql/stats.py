@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from accounts.permissions import seen_communities
 from geoschema.errors import bad_input, limit_exceeded
 from geoschema.scalars import GeoJSON
 from offers.graphql.types import AreaStatType, HelpKind, KindCountType
@@ -90,6 +91,7 @@ class Query:
             start=from_,
             end=to,
             staff=info.context.request.user.is_staff,
+            communities=seen_communities(info.context.request),
         )
         features = [
             {"type": "Feature", "id": f"{c.i}:{c.j}", "geometry": c.geometry, "properties": c.counts} for c in grid
@@ -100,7 +102,15 @@ class Query:
 def _area_stats(info, layer_slug: str, start, end, **options) -> list[AreaStat]:
     check_period(start, end)
     layer = layer_or_error(info, layer_slug)
-    return area_stats(layer=layer, start=start, end=end, staff=info.context.request.user.is_staff, **options)
+    request = info.context.request
+    return area_stats(
+        layer=layer,
+        start=start,
+        end=end,
+        staff=request.user.is_staff,
+        communities=seen_communities(request),
+        **options,
+    )
 
 
 def _kinds(counts: dict) -> list[KindCountType]:

@@ -9,11 +9,14 @@ import strawberry
 import strawberry_django
 from strawberry import relay
 
+from accounts.permissions import only_visible, pledges_seen_by
 from geoschema.located import Located
 from offers import models
 from offers.selectors import project_funding
 from places.graphql.types import OrganisationType
 
+CommunityRef = Annotated["CommunityType", strawberry.lazy("accounts.graphql.schema")]  # noqa: F821
+IN_COMMUNITY = "The community it is posted in (only its members see it); null: posted for everyone."
 HelpKind = strawberry.enum(models.HelpKind, description="The kinds of help that cross Quartier.")
 OfferStatus = strawberry.enum(Enum("OfferStatus", {c.value: c.value for c in models.Offer.Status}))
 NeedStatus = strawberry.enum(Enum("NeedStatus", {c.value: c.value for c in models.Need.Status}))
@@ -41,9 +44,19 @@ class Exchange:
     organisation: OrganisationType | None
 
 
+class MembersOnly:
+    """Offers, needs and projects of a community are seen by its members only: in lists, `node(id:)`
+    and nested fields alike (accounts.permissions.only_visible)."""
+
+    @classmethod
+    def get_queryset(cls, queryset, info: strawberry.Info, **kwargs):
+        return only_visible(queryset, info.context.request)
+
+
 @strawberry_django.type(models.Offer, name="Offer")
-class OfferType(relay.Node, Located, Exchange):
+class OfferType(relay.Node, Located, Exchange, MembersOnly):
     id: relay.NodeID[int]
+    community: CommunityRef | None = strawberry_django.field(description=IN_COMMUNITY)
     status: OfferStatus
     service_radius_meters: float = strawberry_django.field(field_name="service_radius_m")
 
@@ -60,8 +73,9 @@ class ProjectFundingType:
 
 
 @strawberry_django.type(models.Project, name="Project")
-class ProjectType(relay.Node, Located):
+class ProjectType(relay.Node, Located, MembersOnly):
     id: relay.NodeID[int]
+    community: CommunityRef | None = strawberry_django.field(description=IN_COMMUNITY)
     title: str
     description: str
     status: ProjectStatus
@@ -88,8 +102,9 @@ class ProjectType(relay.Node, Located):
 
 
 @strawberry_django.type(models.Need, name="Need")
-class NeedType(relay.Node, Located, Exchange):
+class NeedType(relay.Node, Located, Exchange, MembersOnly):
     id: relay.NodeID[int]
+    community: CommunityRef | None = strawberry_django.field(description=IN_COMMUNITY)
     status: NeedStatus
     search_radius_meters: float = strawberry_django.field(field_name="search_radius_m")
     deadline: datetime | None
@@ -105,6 +120,10 @@ class PledgeType(relay.Node):
     status: PledgeStatus
     created_at: datetime
     responded_at: datetime | None
+
+    @classmethod
+    def get_queryset(cls, queryset, info: strawberry.Info, **kwargs):
+        return pledges_seen_by(queryset, info.context.request.user)
 
 
 @strawberry_django.type(models.FundingPool, name="FundingPool")
