@@ -13,7 +13,7 @@ from accounts.models import Community
 from accounts.permissions import acts_for, can_change, can_post_in
 from geoschema.errors import ApiError, Code, bad_input
 from offers.models import FundingPool, HelpKind, Need, Offer, Pledge, PoolTopUp, Project
-from places.models import LocationPrecision, Organisation
+from places.models import District, DistrictPart, LocationPrecision, Organisation
 from places.services import located_assign_districts
 
 
@@ -213,9 +213,10 @@ def pledge_cancel(*, user, pledge: Pledge) -> Pledge:
 
 
 def pools_for(project: Project) -> QuerySet[FundingPool]:
-    """The active pools whose area holds the project: eligibility is decided by place, not by tag."""
-    districts = project.districts.values("pk")
-    layers = project.districts.values("layer_id")
+    """The active pools whose area holds the project: eligibility is decided by its exact place (the
+    server's to know), not by a tag nor by the coarser place others see."""
+    districts = DistrictPart.objects.filter(geometry__intersects=project.location).values("district_id")
+    layers = District.objects.filter(pk__in=districts).values("layer_id")
     return FundingPool.objects.filter(active=True).filter(Q(district__in=districts) | Q(layer__in=layers))
 
 

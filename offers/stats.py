@@ -166,27 +166,27 @@ period AS (SELECT %(start)s::timestamptz AS start, %(end)s::timestamptz AS stop)
 offers AS (
   SELECT c.i, c.j, count(*) AS n,
          array_agg(DISTINCT o.owner_id) AS owners, array_agg(DISTINCT o.organisation_id) AS orgs
-    FROM cells c JOIN offers_offer o ON ST_Intersects(c.geom, o.location::geometry), period
+    FROM cells c JOIN offers_offer o ON ST_Intersects(c.geom, o.public_location::geometry), period
    WHERE o.created_at >= coalesce(period.start, '-infinity') AND o.created_at < coalesce(period.stop, 'infinity')
      AND {visible_o}
    GROUP BY c.i, c.j),
 needs AS (
   SELECT c.i, c.j, count(*) AS n,
          array_agg(DISTINCT n.owner_id) AS owners, array_agg(DISTINCT n.organisation_id) AS orgs
-    FROM cells c JOIN offers_need n ON ST_Intersects(c.geom, n.location::geometry), period
+    FROM cells c JOIN offers_need n ON ST_Intersects(c.geom, n.public_location::geometry), period
    WHERE n.created_at >= coalesce(period.start, '-infinity') AND n.created_at < coalesce(period.stop, 'infinity')
      AND {visible_n}
    GROUP BY c.i, c.j),
 projects AS (
   SELECT c.i, c.j, count(*) AS n,
          array_agg(DISTINCT p.owner_id) AS owners, array_agg(DISTINCT p.organisation_id) AS orgs
-    FROM cells c JOIN offers_project p ON ST_Intersects(c.geom, p.location::geometry), period
+    FROM cells c JOIN offers_project p ON ST_Intersects(c.geom, p.public_location::geometry), period
    WHERE p.created_at >= coalesce(period.start, '-infinity') AND p.created_at < coalesce(period.stop, 'infinity')
      AND {visible_p}
    GROUP BY c.i, c.j),
 pledges AS (
   SELECT c.i, c.j, count(*) AS n
-    FROM cells c JOIN offers_need n ON ST_Intersects(c.geom, n.location::geometry)
+    FROM cells c JOIN offers_need n ON ST_Intersects(c.geom, n.public_location::geometry)
     JOIN offers_pledge pl ON pl.need_id = n.id AND pl.status IN ('ACCEPTED', 'FULFILLED'), period
    WHERE pl.created_at >= coalesce(period.start, '-infinity') AND pl.created_at < coalesce(period.stop, 'infinity')
      AND {visible_n}

@@ -97,9 +97,13 @@ def districts_link_parents(*, layer: BoundaryLayer, parent_layer: BoundaryLayer,
 def districts_assign(
     *, model: type[Located], layer: BoundaryLayer | None = None, ids: Iterable[int] | None = None
 ) -> None:
-    """(Re)assign rows of `model` to the districts that hold them: all layers or one, all rows or some.
+    """(Re)assign rows of `model` to the districts that hold their public location: all layers or
+    one, all rows or some.
 
-    A point on the border of two districts belongs to both, as it does for PostGIS' intersects.
+    The public location, not the exact one: district membership is shown to everyone (the
+    `district` field, `withinDistrict`, statistics), and for a person who shares a ~200 m cell it
+    must not tell which side of a border they live on. A point on the border of two districts
+    belongs to both, as it does for PostGIS' intersects.
     """
     table, owner_col, district_col = _through(model)
     where, params = ["TRUE"], []
@@ -123,7 +127,7 @@ def districts_assign(
             INSERT INTO {table} ({owner_col}, {district_col})
             SELECT DISTINCT o.id, part.district_id
               FROM {model._meta.db_table} o
-              JOIN places_districtpart part ON ST_Intersects(part.geometry, o.location::geometry)
+              JOIN places_districtpart part ON ST_Intersects(part.geometry, o.public_location::geometry)
               JOIN places_district p_district ON p_district.id = part.district_id
              WHERE {" AND ".join(where)} {row_filter}
             """,

@@ -3,17 +3,22 @@ viewport or polygon, then nothing tells apart two exact places in the same ~200 
 cannot place the person better than the precision they chose (trilateration fails by
 construction). The owner sees their exact place, and so does the other side of an accepted pledge."""
 
+import math
 import random
 
 import pytest
+import shapely
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 from pyproj import Geod
+from shapely.geometry import shape
 from strawberry.relay import GlobalID
 
 from accounts.services import token_issue
 from offers import services
 from offers.models import Offer
+from places.models import District
+from tests.conftest import BOROUGHS, load_geojson
 
 pytestmark = pytest.mark.django_db
 GEOD = Geod(ellps="WGS84")
@@ -99,3 +104,47 @@ def test_a_person_offer_is_block_by_default_and_an_organisation_exact(gql, regis
     )["data"]["createOffer"]
     assert created["locationPrecision"] == "EXACT", "the owner sees it exactly"
     assert Offer.objects.get(title="Soup").location_precision == "BLOCK"
+
+
+def block_centre(x: float, y: float, cell_m: float = 200) -> tuple[float, float]:
+    """The centre of the ~200 m cell holding (x, y), computed here as the database is documented to."""
+    step_lat = cell_m / 111320.0
+    lat = (math.floor(y / step_lat) + 0.5) * step_lat
+    step_lon = cell_m / (111320.0 * math.cos(math.radians(lat)))
+    return (math.floor(x / step_lon) + 0.5) * step_lon, lat
+
+
+def test_district_membership_does_not_tell_which_side_of_a_border_a_person_lives_on(gql):
+    """Given a person whose exact place lies in one borough and whose 200 m cell's centre lies in the
+    next, then `withinDistrict`, `district` and the statistics place them where their public place
+    is: nothing tells the exact side of the border."""
+    boroughs = [
+        (str(f["properties"]["CODEID"]), shapely.make_valid(shape(f["geometry"])))
+        for f in load_geojson(BOROUGHS)["features"]
+    ]
+
+    def borough_of(x: float, y: float) -> str | None:
+        return next((code for code, polygon in boroughs if polygon.contains(shapely.Point(x, y))), None)
+
+    rng = random.Random(3)
+    while True:  # a point whose exact borough and public borough differ (oracle: shapely)
+        x, y = rng.uniform(-73.70, -73.55), rng.uniform(45.47, 45.58)
+        exact_side, public_side = borough_of(x, y), borough_of(*block_centre(x, y))
+        if exact_side and public_side and exact_side != public_side:
+            break
+    person = get_user_model().objects.create_user("border@example.org", password="x" * 20)
+    offer = services.offer_create(
+        user=person, title="Border soup", kind="MEAL", location=Point(x, y, srid=4326), location_precision="BLOCK"
+    )
+    offer_id = str(GlobalID("Offer", str(offer.pk)))
+    assert Offer.objects.get(pk=offer.pk).public_location.coords == pytest.approx(block_centre(x, y), abs=1e-9)
+    within = """query($d: ID!) { offers(spatial: {withinDistrict: $d}, kinds: [MEAL], first: 500) {
+                   edges { node { id district { code } } } } }"""
+
+    def listed_in(code: str) -> dict:
+        district = District.objects.get(layer__slug="mtl-boroughs", code=code)
+        edges = gql(within, {"d": str(GlobalID("District", str(district.pk)))})["data"]["offers"]["edges"]
+        return {e["node"]["id"]: e["node"] for e in edges}
+
+    assert offer_id not in listed_in(exact_side)
+    assert listed_in(public_side)[offer_id]["district"]["code"] == public_side
