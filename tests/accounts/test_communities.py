@@ -78,6 +78,9 @@ def test_node_hides_a_communitys_posts_from_outsiders(gql, coop):
         assert gql(query, variables, token=coop["tokens"]["bob"])["data"]["node"] is None
         assert gql(query, variables)["data"]["node"] is None
         assert gql(query, variables, token=coop["tokens"]["carol"])["data"]["node"]["id"] == gid(coop[thing])
+    community = """query($id: ID!) { node(id: $id) { ... on Community { name } } }"""
+    assert gql(community, {"id": gid(coop["community"])}, token=coop["tokens"]["bob"])["data"]["node"] is None
+    assert gql(community, {"id": gid(coop["community"])}, token=coop["tokens"]["carol"])["data"]["node"]
     member_view = gql(query, {"id": gid(coop["offer"])}, token=coop["tokens"]["carol"])["data"]["node"]
     assert member_view["community"]["name"] == "Coop des Érables"
 
