@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export QUARTIER_PG_PORT ?= 54329
 LOCAL_DB := $(if $(DATABASE_URL),,db)
 
-.PHONY: run test bench loadtest db db-stop system-deps venv schema lint clean
+.PHONY: run test bench loadtest fuzz db db-stop system-deps venv schema lint clean
 
 run: venv $(LOCAL_DB)
 	$(PY) manage.py migrate --no-input
@@ -23,6 +23,12 @@ bench: venv $(LOCAL_DB)
 
 loadtest: venv $(LOCAL_DB)
 	$(PY) scripts/loadtest.py $(LOAD_ARGS)
+
+# A longer fuzzing campaign than `make test` runs: schemathesis over every field, hypothesis on geometry.
+FUZZ_EXAMPLES ?= 300
+fuzz: venv $(LOCAL_DB)
+	QUARTIER_SCHEMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QUARTIER_FUZZ_EXAMPLES=$$(( $(FUZZ_EXAMPLES) * 10 )) \
+		$(VENV)/bin/pytest -s tests/api/test_schema_fuzz.py tests/api/test_hostile_input.py
 
 system-deps:
 	@bash scripts/system-deps.sh

@@ -9,7 +9,7 @@ import re
 from enum import StrEnum
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import DatabaseError, OperationalError
+from django.db import DatabaseError, DataError, OperationalError
 from graphql import GraphQLError
 
 log = logging.getLogger("quartier.api")
@@ -79,6 +79,8 @@ def _classify(original: BaseException | None, error: GraphQLError) -> tuple[str,
         return Code.FORBIDDEN, str(original) or "you may not do this"
     if isinstance(original, ObjectDoesNotExist):
         return Code.NOT_FOUND, str(original)
+    if isinstance(original, DataError):  # a value PostgreSQL refuses: a NUL character, a number out of range
+        return Code.BAD_INPUT, f"a value cannot be stored: {str(original).splitlines()[0]}"
     if isinstance(original, OperationalError) and "statement timeout" in str(original):
         return Code.LIMIT_EXCEEDED, "the query took too long: narrow the area or the page"
     if isinstance(original, DatabaseError):

@@ -178,3 +178,21 @@ def test_a_syntax_error_is_bad_input(gql):
 def test_a_body_that_is_not_json_is_a_400_not_a_500():
     response = Client(HTTP_HOST="localhost").post("/graphql", "{oops", content_type="application/json")
     assert response.status_code == 400
+
+
+def test_a_nul_character_is_bad_input_and_writes_nothing(gql, register):
+    """PostgreSQL stores no NUL character in text: found by the schema fuzzer, it once came back as
+    UNAVAILABLE, as if the database were down."""
+    token = register("nul@example.org")
+    before = Offer.objects.count()
+    create = """mutation($t: String!) { createOffer(input: {title: $t, kind: MEAL,
+                  location: {longitude: -73.58, latitude: 45.52}}) { id } }"""
+    body = gql(create, {"t": "Soup\x00"}, token=token, expect_errors=True)
+    assert codes(body) == ["BAD_INPUT"] and "NUL" in body["errors"][0]["message"]
+    assert Offer.objects.count() == before
+    body = gql(
+        """query($c: String!) { pointsOfInterest(categories: [$c]) { totalCount } }""",
+        {"c": "\x00"},
+        expect_errors=True,
+    )
+    assert codes(body) == ["BAD_INPUT"]

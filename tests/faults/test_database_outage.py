@@ -6,21 +6,18 @@ A real fault, not a mock: the relay forwards bytes to the real PostGIS and is re
 """
 
 import contextlib
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import httpx
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import running_api, database_url_for
+
+pytestmark = pytest.mark.django_db  # the test database is set up first, even when this file runs alone
 QUERY = {"query": "{ offers(first: 1) { totalCount } }"}
 
 
@@ -77,44 +74,10 @@ def api_behind_relay(django_db_setup):
     db = settings.DATABASES["default"]
     relay = Relay((db["HOST"], int(db["PORT"])))
     relay.restore()
-    url = urlparse(os.environ.get("DATABASE_URL") or "postgis://x@h/db")
-    database_url = urlunparse(
-        url._replace(
-            scheme="postgis", netloc=f"{db['USER']}:{db['PASSWORD']}@127.0.0.1:{relay.port}", path=f"/{db['NAME']}"
-        )
-    )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": database_url, "QUARTIER_DB_POOL_TIMEOUT": "2", "DJANGO_DEBUG": "1"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "geoschema.asgi:application",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(f"{base}/healthz", timeout=2)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
     try:
-        yield base, relay
+        with running_api(database_url_for(port=relay.port), QUARTIER_DB_POOL_TIMEOUT="2") as base:
+            yield base, relay
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         if relay.server is not None:
             relay.cut()
 
