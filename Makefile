@@ -7,14 +7,14 @@ PY := $(VENV)/bin/python
 export QUARTIER_PG_PORT ?= 54329
 LOCAL_DB := $(if $(DATABASE_URL),,db)
 
-.PHONY: run test bench loadtest fuzz db db-stop system-deps venv schema lint clean
+.PHONY: run test bench loadtest fuzz db db-stop system-deps browser venv web schema lint clean
 
-run: venv $(LOCAL_DB)
+run: venv web $(LOCAL_DB)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
 	$(VENV)/bin/uvicorn geoschema.asgi:application --host 127.0.0.1 --port $${PORT:-8000} --workers $${WEB_CONCURRENCY:-2} --lifespan off
 
-test: venv $(LOCAL_DB)
+test: venv web browser $(LOCAL_DB)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -33,6 +33,10 @@ fuzz: venv $(LOCAL_DB)
 system-deps:
 	@bash scripts/system-deps.sh
 
+# Chromium, for the browser tests of the demo map.
+browser:
+	@bash scripts/system-deps.sh --browser
+
 db: system-deps
 	@bash scripts/localdb.sh start
 
@@ -47,6 +51,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
+# The demo map's browser libraries (Leaflet), from the npm registry, as locked in web/package-lock.json.
+web: system-deps web/node_modules/.installed
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 schema: venv
 	$(PY) manage.py export_schema geoschema.schema --path schema.graphql
 
@@ -54,4 +65,4 @@ lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 clean: db-stop
-	rm -rf .local $(VENV)
+	rm -rf .local $(VENV) web/node_modules

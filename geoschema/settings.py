@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,8 +122,13 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
+# Static files (the demo map at /, the admin's CSS) are served by WhiteNoise, in production too,
+# straight from where they live: the map's sources and the npm packages `make run` installed.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".local" / "static"
+WEB_DIR = BASE_DIR / "web"
+STATICFILES_DIRS = [("map", WEB_DIR / "src"), ("leaflet", WEB_DIR / "node_modules" / "leaflet" / "dist")]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Limits of the API, each of which a client can hit and be told about (LIMIT_EXCEEDED).
 QUARTIER = {

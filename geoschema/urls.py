@@ -4,13 +4,14 @@ from django.views.decorators.csrf import csrf_exempt
 
 from geoschema.exports import export
 from geoschema.schema import schema
-from geoschema.views import QuartierGraphQLView, healthz
+from geoschema.views import QuartierGraphQLView, healthz, map_page
 
 # The API authenticates by bearer token only (accounts.middleware), never by a browser's cookies, so
 # it needs no CSRF token and may take multipart uploads (partners' boundary files).
 graphql = csrf_exempt(QuartierGraphQLView.as_view(schema=schema, multipart_uploads_enabled=True))
 
 urlpatterns = [
+    path("", map_page),
     path("graphql", graphql),
     path("graphql/", graphql),
     path("healthz", healthz),

@@ -1,7 +1,8 @@
-"""HTTP endpoints: /graphql (GraphiQL in a browser) and /healthz."""
+"""HTTP endpoints: the demo map at /, /graphql (GraphiQL in a browser) and /healthz."""
 
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 
@@ -32,3 +33,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "ok", "database": "ok"})
     except Exception:  # noqa: BLE001 - any failure to reach the database is "down"
         return JsonResponse({"status": "degraded", "database": "unavailable"}, status=503)
+
+
+def map_page(request: HttpRequest) -> HttpResponse:
+    """The demo map: a static page (web/src) that talks GraphQL to this API."""
+    return HttpResponse((settings.WEB_DIR / "src" / "index.html").read_bytes(), content_type="text/html; charset=utf-8")

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Quartier needs, and only those that are missing:
 # PostgreSQL 15 with PostGIS 3 (skipped when DATABASE_URL names an existing server),
-# GDAL/GEOS/PROJ for GeoDjango, and Python's venv module.
+# GDAL/GEOS/PROJ for GeoDjango, Python's venv module, Node.js and npm for the demo map's packages,
+# and with --browser, Chromium for the browser tests.
 set -euo pipefail
 
 packages=(libgdal32 gdal-bin libgeos-c1v5 libproj25 python3-venv)
 if [ -z "${DATABASE_URL:-}" ]; then
     packages+=(postgresql-15 postgresql-client-15 postgresql-15-postgis-3)
+fi
+
+command -v npm >/dev/null || packages+=(nodejs npm)
+if [ "${1:-}" = "--browser" ]; then
+    packages+=(chromium)
 fi
 
 missing=()

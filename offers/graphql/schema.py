@@ -38,13 +38,14 @@ def _values(enums) -> list[str] | None:
     return [e.value for e in enums] if enums else None
 
 
-def _map_source(info: strawberry.Info, of, kinds) -> QuerySet:
+def _map_source(info: strawberry.Info, of, kinds, categories: list[str] | None = None) -> QuerySet:
     request = info.context.request
+    kinds = _values(kinds)
     sources = {
-        MapLayerKind.OFFER: lambda: only_visible(selectors.offers(kinds=_values(kinds)), request),
-        MapLayerKind.NEED: lambda: only_visible(selectors.needs(kinds=_values(kinds)), request),
+        MapLayerKind.OFFER: lambda: only_visible(selectors.offers(kinds=kinds, categories=categories), request),
+        MapLayerKind.NEED: lambda: only_visible(selectors.needs(kinds=kinds, categories=categories), request),
         MapLayerKind.PROJECT: lambda: only_visible(selectors.projects(), request),
-        MapLayerKind.POINT_OF_INTEREST: place_selectors.points_of_interest,
+        MapLayerKind.POINT_OF_INTEREST: lambda: place_selectors.points_of_interest(categories=categories),
     }
     return sources[of]()
 
@@ -98,13 +99,14 @@ class Query:
         of: MapLayerKind,
         spatial: SpatialFilter | None = None,
         kinds: list[HelpKind] | None = None,
+        categories: list[str] | None = None,
         limit: int = 1000,
     ) -> GeoJSON:
         if limit < 1:
             raise bad_input(f"limit must be 1 or more, got {limit}")
         if limit > MAP_LAYER_MAX:
             raise limit_exceeded(f"limit is at most {MAP_LAYER_MAX}, got {limit}: narrow the area instead")
-        queryset = located_list(info, _map_source(info, of, kinds).order_by("id"), spatial, None)
+        queryset = located_list(info, _map_source(info, of, kinds, categories).order_by("id"), spatial, None)
         collection, truncated = feature_collection(queryset, of.value, limit)
         return {**collection, "truncated": truncated}
 
@@ -119,8 +121,9 @@ class Query:
         zoom: int,
         of: MapLayerKind = MapLayerKind.OFFER,
         kinds: list[HelpKind] | None = None,
+        categories: list[str] | None = None,
     ) -> GeoJSON:
         if not 0 <= zoom <= 22:
             raise bad_input(f"zoom is 0 to 22, got {zoom}")
-        queryset = located_list(info, _map_source(info, of, kinds), SpatialFilter(bbox=bbox), None)
+        queryset = located_list(info, _map_source(info, of, kinds, categories), SpatialFilter(bbox=bbox), None)
         return cluster_collection(queryset, cell_degrees=360 / 2**zoom / 4)

@@ -11,10 +11,13 @@ from django.db.models import OuterRef, Subquery
 from strawberry import relay
 
 from accounts.permissions import visible_layers
+from geoschema.errors import bad_input
 from geoschema.located import Located
 from geoschema.scalars import GeoJSON, geometry_to_geojson
 from places import models
 
+METRES_PER_DEGREE = 111_320  # of latitude; a longitude degree is shorter, so the tolerance errs on the fine side
+MAX_SIMPLIFY_M = 10_000
 LayerKind = strawberry.enum(Enum("LayerKind", {c.value: c.value for c in models.BoundaryLayer.Kind}))
 Access = strawberry.enum(Enum("Access", {c.value: c.value for c in models.PointOfInterest.Access}))
 LayerVisibility = strawberry.enum(
@@ -70,9 +73,18 @@ class DistrictType(relay.Node):
     def get_queryset(cls, queryset, info: strawberry.Info, **kwargs):
         return queryset.filter(layer__in=visible_layers(info.context.request.user).values("pk"))
 
-    @strawberry_django.field(only=["geometry"], description="The district's area: a GeoJSON MultiPolygon.")
-    def geometry(self, root: strawberry.Parent) -> GeoJSON:
-        return geometry_to_geojson(root.geometry)
+    @strawberry_django.field(
+        only=["geometry"],
+        description="The district's area: a GeoJSON MultiPolygon, simplified to `simplifyMeters` when given "
+        "(about a screen pixel's ground size for the map's zoom: 150 m at zoom 10, 10 m at zoom 14) so that a "
+        "whole city's boundaries load fast. Simplification keeps each polygon valid.",
+    )
+    def geometry(self, root: strawberry.Parent, simplify_meters: float | None = None) -> GeoJSON:
+        if simplify_meters is None or simplify_meters == 0:
+            return geometry_to_geojson(root.geometry)
+        if not 0 < simplify_meters <= MAX_SIMPLIFY_M:
+            raise bad_input(f"simplifyMeters is more than 0 and at most {MAX_SIMPLIFY_M:g}, got {simplify_meters}")
+        return geometry_to_geojson(root.geometry.simplify(simplify_meters / METRES_PER_DEGREE, preserve_topology=True))
 
 
 @strawberry_django.type(models.Building, name="Building")

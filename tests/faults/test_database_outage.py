@@ -15,7 +15,7 @@ import httpx
 import pytest
 from django.conf import settings
 
-from tests.servers import running_api, database_url_for
+from tests.servers import database_url_for, running_api
 
 pytestmark = pytest.mark.django_db  # the test database is set up first, even when this file runs alone
 QUERY = {"query": "{ offers(first: 1) { totalCount } }"}
