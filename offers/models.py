@@ -40,7 +40,7 @@ class Exchange(Located):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     organisation = models.ForeignKey(
-        "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="%(class)ss"
     )
     community = models.ForeignKey(
         "accounts.Community",

@@ -157,6 +157,8 @@ class PointOfInterest(Located):
     wheelchair = models.CharField(max_length=10, choices=Access.choices, default=Access.UNKNOWN)
     step_free_entrance = models.BooleanField(null=True, blank=True)
     accessible_toilet = models.BooleanField(null=True, blank=True)
+    hearing_loop = models.BooleanField(null=True, blank=True)
+    parking = models.BooleanField(null=True, blank=True, help_text="Accessible parking.")
     source = models.CharField(max_length=80, blank=True, help_text="The dataset it was imported from.")
     source_id = models.CharField(max_length=120, null=True, blank=True, help_text="Its id in that dataset.")
 

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from places.geo import AsGeography, AsGeometry, DistanceTo, NearBox, PointOnSurface
-from places.models import BoundaryLayer, Building, District, PointOfInterest
+from places.models import BoundaryLayer, Building, District, Organisation, PointOfInterest
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,31 @@ def buildings() -> QuerySet[Building]:
     return Building.objects.all()
 
 
-def points_of_interest(*, categories: list[str] | None = None) -> QuerySet[PointOfInterest]:
+def points_of_interest(
+    *, categories: list[str] | None = None, accessibility: dict[str, bool] | None = None
+) -> QuerySet[PointOfInterest]:
+    """Points of interest with any of `categories`, and each accessibility attribute asked for
+    (`{"wheelchair": True, "hearing_loop": True}`): known to be there (wheelchair: fully accessible),
+    or, asked as False, known not to be."""
     queryset = PointOfInterest.objects.all()
+    if categories:
+        queryset = queryset.filter(categories__overlap=categories)
+    for attribute, wanted in (accessibility or {}).items():
+        if attribute == "wheelchair":
+            queryset = (
+                queryset.filter(wheelchair="YES") if wanted else queryset.filter(wheelchair__in=["NO", "LIMITED"])
+            )
+        else:
+            queryset = queryset.filter(**{attribute: wanted})
+    return queryset
+
+
+def organisations(*, kinds: list[str] | None = None, categories: list[str] | None = None) -> QuerySet[Organisation]:
+    """Merchants, associations, partners, public bodies, cooperatives: of these kinds, with any of
+    these categories."""
+    queryset = Organisation.objects.all()
+    if kinds:
+        queryset = queryset.filter(kind__in=kinds)
     return queryset.filter(categories__overlap=categories) if categories else queryset
 
 

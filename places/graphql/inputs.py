@@ -103,3 +103,18 @@ def spatial_query(info: strawberry.Info, spatial: SpatialFilter | None, order_by
     if order_by_distance and (query is None or query.point is None):
         raise bad_input("orderBy: DISTANCE needs spatial.near: a point to measure distances from")
     return query
+
+
+@strawberry.input(
+    description="Accessibility a place must have: each attribute given as true must be known to be there "
+    "(wheelchair: fully accessible), as false known not to be; left out, it does not matter."
+)
+class AccessibilityFilter:
+    wheelchair: bool | None = None
+    step_free_entrance: bool | None = None
+    accessible_toilet: bool | None = None
+    hearing_loop: bool | None = None
+    parking: bool | None = strawberry.field(default=None, description="Accessible parking.")
+
+    def wanted(self) -> dict[str, bool]:
+        return {name: value for name, value in vars(self).items() if value is not None}

@@ -10,8 +10,15 @@ from geoschema.errors import not_found
 from geoschema.located import OrderBy
 from geoschema.pagination import GeoConnection
 from places import selectors
-from places.graphql.inputs import PointInput, SpatialFilter, spatial_query
-from places.graphql.types import BoundaryLayerType, BuildingType, DistrictType, PointOfInterestType
+from places.graphql.inputs import AccessibilityFilter, PointInput, SpatialFilter, spatial_query
+from places.graphql.types import (
+    BoundaryLayerType,
+    BuildingType,
+    DistrictType,
+    OrganisationKind,
+    OrganisationType,
+    PointOfInterestType,
+)
 from places.models import BoundaryLayer, District
 
 
@@ -76,15 +83,35 @@ class Query:
 
     @strawberry_django.connection(
         GeoConnection[PointOfInterestType],
-        description="Merchants, libraries, parks, community centres... `categories` keeps those with any of them.",
+        description="Merchants, libraries, parks, community centres... `categories` keeps those with any of them, "
+        "`accessibility` those known to have what it asks (an accessibility map: wheelchair-accessible libraries "
+        "within 1 km).",
     )
     def points_of_interest(
         self,
         info: strawberry.Info,
         spatial: SpatialFilter | None = None,
         categories: list[str] | None = None,
+        accessibility: AccessibilityFilter | None = None,
         order_by: OrderBy | None = None,
     ) -> QuerySet:
-        return located_list(info, selectors.points_of_interest(categories=categories), spatial, order_by)
+        wanted = accessibility.wanted() if accessibility else None
+        queryset = selectors.points_of_interest(categories=categories, accessibility=wanted)
+        return located_list(info, queryset, spatial, order_by)
+
+    @strawberry_django.connection(
+        GeoConnection[OrganisationType],
+        description="The associations, merchants, partners and public bodies around, with what they offer.",
+    )
+    def organisations(
+        self,
+        info: strawberry.Info,
+        spatial: SpatialFilter | None = None,
+        kinds: list[OrganisationKind] | None = None,
+        categories: list[str] | None = None,
+        order_by: OrderBy | None = None,
+    ) -> QuerySet:
+        queryset = selectors.organisations(kinds=[k.value for k in kinds] if kinds else None, categories=categories)
+        return located_list(info, queryset, spatial, order_by)
 
     node: relay.Node | None = strawberry_django.node(description="Any object by its global id; null if there is none.")

@@ -7,15 +7,16 @@ import strawberry
 import strawberry_django
 from django.contrib.gis.db.models.aggregates import Collect
 from django.contrib.gis.db.models.functions import Envelope
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from strawberry import relay
 
-from accounts.permissions import visible_layers
+from accounts.permissions import only_visible, visible_layers
 from geoschema.errors import bad_input
 from geoschema.located import Located
 from geoschema.scalars import GeoJSON, geometry_to_geojson
 from places import models
 
+OfferRef = Annotated["OfferType", strawberry.lazy("offers.graphql.types")]  # noqa: F821
 METRES_PER_DEGREE = 111_320  # of latitude; a longitude degree is shorter, so the tolerance errs on the fine side
 MAX_SIMPLIFY_M = 10_000
 LayerKind = strawberry.enum(Enum("LayerKind", {c.value: c.value for c in models.BoundaryLayer.Kind}))
@@ -25,6 +26,13 @@ LayerVisibility = strawberry.enum(
     description="PUBLIC: everyone; MEMBERS: the owner's members only.",
 )
 OrganisationKind = strawberry.enum(Enum("OrganisationKind", {c.value: c.value for c in models.Organisation.Kind}))
+
+
+def _open_offers(info: strawberry.Info) -> Prefetch:
+    from offers.models import Offer  # places does not depend on offers at load time
+
+    offers = Offer.objects.filter(status=Offer.Status.OPEN).order_by("-created_at", "-id")
+    return Prefetch("offers", queryset=only_visible(offers, info.context.request), to_attr="open_offers")
 
 
 def _layer_extent(info=None):
@@ -108,6 +116,8 @@ class PointOfInterestType(relay.Node, Located):
     wheelchair: Access
     step_free_entrance: bool | None
     accessible_toilet: bool | None
+    hearing_loop: bool | None
+    parking: bool | None = strawberry_django.field(description="Accessible parking; null: unknown.")
 
 
 @strawberry_django.type(models.Organisation, name="Organisation")
@@ -118,3 +128,12 @@ class OrganisationType(relay.Node, Located):
     categories: list[str]
     address: str
     website: str
+
+    @strawberry_django.field(
+        prefetch_related=[lambda info: _open_offers(info)],
+        description="What it offers: its open offers, newest first (a community's only for its members).",
+    )
+    def offers(self, root: strawberry.Parent, first: int = 5) -> list[OfferRef]:
+        if not 0 <= first <= 50:
+            raise bad_input(f"first is 0 to 50, got {first}")
+        return root.open_offers[:first]

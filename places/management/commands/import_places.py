@@ -17,6 +17,19 @@ CATEGORY_FIELDS = ("catégorie", "categorie", "category", "categories", "type")
 BATCH = 2000
 
 
+ACCESSIBILITY = ("wheelchair", "step_free_entrance", "accessible_toilet", "hearing_loop", "parking")
+YES, NO = {"yes", "oui", "true", "1", "y", "o"}, {"no", "non", "false", "0", "n"}
+
+
+def accessible(attribute: str, value) -> bool | str | None:
+    """A source's yes/no (in English or French) as the attribute's value; anything else: unknown."""
+    text = str(value).strip().lower() if value is not None else ""
+    if attribute == "wheelchair":
+        limited = text in {"limited", "limité", "partiel", "partial"}
+        return "YES" if text in YES else "NO" if text in NO else "LIMITED" if limited else "UNKNOWN"
+    return True if text in YES else False if text in NO else None
+
+
 class Command(BaseCommand):
     help = "Import points of interest from a GeoJSON, Shapefile (.shp or .zip) or GeoPackage file."
 
@@ -28,6 +41,13 @@ class Command(BaseCommand):
         parser.add_argument("--category-field", action="append", help="property holding a category (repeatable)")
         parser.add_argument("--address-field", action="append", help="property joined into the address (repeatable)")
         parser.add_argument("--srid", type=int, help="the file's CRS when it does not say (EPSG code)")
+        parser.add_argument(
+            "--accessibility-field",
+            action="append",
+            metavar="ATTRIBUTE=PROPERTY",
+            help=f"an accessibility attribute ({', '.join(ACCESSIBILITY)}) read from a property holding yes/no "
+            "(oui/non, true/false, 1/0; `limited` for wheelchair) (repeatable)",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -43,7 +63,11 @@ class Command(BaseCommand):
         id_field = pick_field(fields, options["id_field"], ID_FIELDS, "id")
         name_field = pick_field(fields, options["name_field"], NAME_FIELDS, "name")
         category_fields = options["category_field"] or [pick_field(fields, None, CATEGORY_FIELDS, "category")]
-        for field in category_fields + (options["address_field"] or []):
+        accessibility = dict(pair.split("=", 1) for pair in options["accessibility_field"] or [])
+        if unknown := set(accessibility) - set(ACCESSIBILITY):
+            raise CommandError(f"unknown accessibility attributes {sorted(unknown)}: {', '.join(ACCESSIBILITY)}")
+        self.accessibility = list(accessibility)
+        for field in category_fields + (options["address_field"] or []) + list(accessibility.values()):
             pick_field(fields, field, (), field)
         total, written, occurrences = len(gdal_layer), 0, Counter()
         batch: list[PointOfInterest] = []
@@ -63,6 +87,7 @@ class Command(BaseCommand):
                     categories=[str(props[f]).strip() for f in category_fields if props.get(f)],
                     address=" ".join(str(props[f]).strip() for f in options["address_field"] or [] if props.get(f)),
                     location=feature.geometry,
+                    **{attribute: accessible(attribute, props.get(f)) for attribute, f in accessibility.items()},
                 )
             )
             if len(batch) >= BATCH:
@@ -79,7 +104,8 @@ class Command(BaseCommand):
             batch,
             update_conflicts=True,
             unique_fields=["source", "source_id"],
-            update_fields=["name", "categories", "address", "location"],
+            # a re-import without accessibility columns keeps what an earlier one brought
+            update_fields=["name", "categories", "address", "location", *self.accessibility],
         )
         count = len(batch)
         batch.clear()
