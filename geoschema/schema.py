@@ -16,6 +16,8 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from accounts.graphql.schema import Mutation as AccountsMutation
 from accounts.graphql.schema import Query as AccountsQuery
+from events.graphql.mutations import Mutation as EventsMutation
+from events.graphql.schema import Query as EventsQuery
 from geoschema.scalars import GEOJSON_SCALAR, GeoJSON
 from matching.graphql.schema import Query as MatchingQuery
 from offers.graphql.mutations import Mutation as OffersMutation
@@ -24,8 +26,8 @@ from offers.graphql.stats import Query as StatsQuery
 from places.graphql.mutations import Mutation as PlacesMutation
 from places.graphql.schema import Query as PlacesQuery
 
-Query = merge_types("Query", (PlacesQuery, OffersQuery, StatsQuery, MatchingQuery, AccountsQuery))
-Mutation = merge_types("Mutation", (AccountsMutation, OffersMutation, PlacesMutation))
+Query = merge_types("Query", (PlacesQuery, OffersQuery, StatsQuery, MatchingQuery, EventsQuery, AccountsQuery))
+Mutation = merge_types("Mutation", (AccountsMutation, OffersMutation, PlacesMutation, EventsMutation))
 
 
 class Schema(strawberry.Schema):

@@ -1,0 +1,88 @@
+"""Events neighbours meet at, and who registered for them."""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GistIndex
+from django.core.exceptions import ValidationError
+
+from places.geo import AsGeometry
+from places.models import Located
+
+
+class Event(Located):
+    """A meeting, a workshop, a repair café: organised by a person or an organisation, at a point of
+    interest, a building or a free place, for everyone or for one community's members."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "SCHEDULED"
+        CANCELLED = "CANCELLED"
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    categories = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Seats; empty: no limit.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    point_of_interest = models.ForeignKey(
+        "places.PointOfInterest", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    building = models.ForeignKey(
+        "places.Building", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    project = models.ForeignKey(
+        "offers.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    community = models.ForeignKey(
+        "accounts.Community",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Members-only: only this community's members see it. Empty: everyone sees it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            GistIndex(AsGeometry("public_location"), name="event_public_planar"),
+            models.Index(fields=["starts_at"], name="event_starts_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            ),
+            models.CheckConstraint(condition=models.Q(capacity__gt=0), name="event_capacity_positive"),
+        ]
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "an event ends after it starts"})
+        if self.capacity is not None and self.capacity < 1:
+            raise ValidationError({"capacity": "a capacity is at least 1 (leave it empty for no limit)"})
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Registration(models.Model):
+    """A person's seat at an event."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["event", "user"], name="one_registration_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.event}"
