@@ -18,6 +18,8 @@ from accounts.graphql.schema import Mutation as AccountsMutation
 from accounts.graphql.schema import Query as AccountsQuery
 from events.graphql.mutations import Mutation as EventsMutation
 from events.graphql.schema import Query as EventsQuery
+from feed.graphql.mutations import Mutation as FeedMutation
+from feed.graphql.schema import Query as FeedQuery
 from geoschema.scalars import GEOJSON_SCALAR, GeoJSON
 from matching.graphql.schema import Query as MatchingQuery
 from offers.graphql.mutations import Mutation as OffersMutation
@@ -26,8 +28,10 @@ from offers.graphql.stats import Query as StatsQuery
 from places.graphql.mutations import Mutation as PlacesMutation
 from places.graphql.schema import Query as PlacesQuery
 
-Query = merge_types("Query", (PlacesQuery, OffersQuery, StatsQuery, MatchingQuery, EventsQuery, AccountsQuery))
-Mutation = merge_types("Mutation", (AccountsMutation, OffersMutation, PlacesMutation, EventsMutation))
+Query = merge_types(
+    "Query", (PlacesQuery, OffersQuery, StatsQuery, MatchingQuery, EventsQuery, FeedQuery, AccountsQuery)
+)
+Mutation = merge_types("Mutation", (AccountsMutation, OffersMutation, PlacesMutation, EventsMutation, FeedMutation))
 
 
 class Schema(strawberry.Schema):

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "offers",
     "matching",
     "events",
+    "feed",
 ]
 
 MIDDLEWARE = [

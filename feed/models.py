@@ -1,0 +1,44 @@
+"""Posts: announcements and discussions addressed to a place, never to the whole world."""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+
+
+def _only(audience: str) -> models.Q:
+    fields = ("building", "district", "centre", "community")
+    return models.Q(**{f"{f}__isnull": f != audience for f in fields})
+
+
+ONE_AUDIENCE = _only("building") | _only("district") | (_only("centre") & models.Q(radius_m__gt=0)) | _only("community")
+
+
+class Post(models.Model):
+    """A message from a person, or from an organisation or partner they act for, addressed to one
+    audience: a building, a district of any layer, a radius around a place, or a community (its
+    members only). A reply belongs to its parent's audience. Deleting keeps the replies and drops
+    the text."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey(
+        "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(max_length=5000)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    building = models.ForeignKey("places.Building", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("places.District", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    centre = models.PointField(geography=True, srid=4326, null=True, blank=True)
+    radius_m = models.FloatField(null=True, blank=True)
+    community = models.ForeignKey(
+        "accounts.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(name="post_has_one_audience", condition=ONE_AUDIENCE)]
+
+    def __str__(self) -> str:
+        return self.title or self.body[:60]
