@@ -9,7 +9,7 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.services import token_user
 
-API_PREFIXES = ("/graphql", "/exports/")
+API_PREFIXES = ("/graphql", "/exports/", "/tiles/")
 
 
 def bearer_token(request) -> str | None:

@@ -4,6 +4,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from geoschema.exports import export
 from geoschema.schema import schema
+from geoschema.tiles import tile
 from geoschema.views import QuartierGraphQLView, healthz, map_page
 
 # The API authenticates by bearer token only (accounts.middleware), never by a browser's cookies, so
@@ -15,6 +16,7 @@ urlpatterns = [
     path("graphql", graphql),
     path("graphql/", graphql),
     path("healthz", healthz),
+    re_path(r"^tiles/(?P<layer>[a-z]+)/(?P<z>\d{1,2})/(?P<x>\d{1,8})/(?P<y>\d{1,8})\.pbf$", tile),
     re_path(r"^exports/(?P<dataset>[a-z-]+)\.(?P<fmt>geojson|csv)$", export),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,158 @@
+"""Given the seeded offers over Montreal, when a map asks for vector tiles, then each tile holds
+exactly the public places inside its bounds (bounds computed here from the tiling's formula, not
+by PostGIS), filtered as asked, never a person's exact place, never another community's rows or
+a private layer's districts; bad tiles get a code; unchanged tiles answer 304."""
+
+import math
+
+import mapbox_vector_tile
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import Point
+from django.test import Client
+from strawberry.relay import GlobalID
+
+from accounts import services as accounts
+from accounts.services import token_issue
+from offers import services
+from offers.models import Offer
+from places.models import District
+
+pytestmark = pytest.mark.django_db
+PLATEAU = (-73.5800, 45.5200)
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    n = 2**z
+    lat = lambda j: math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * j / n))))  # noqa: E731
+    return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
+
+
+def get(path: str, token: str | None = None, **headers):
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return Client(HTTP_HOST="localhost").get(path, headers=headers)
+
+
+def features(response, layer: str) -> list[dict]:
+    if response.status_code == 204:
+        return []
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    return mapbox_vector_tile.decode(response.content).get(layer, {}).get("features", [])
+
+
+def ids(found: list[dict]) -> set[int]:
+    return {int(GlobalID.from_id(f["properties"]["id"]).node_id) for f in found}
+
+
+@pytest.mark.parametrize("z", [12, 14, 16])
+def test_an_offers_tile_holds_exactly_the_offers_inside_it(z):
+    x, y = tile_of(*PLATEAU, z)
+    west, south, east, north = bounds(z, x, y)
+    expected = {
+        o.pk
+        for o in Offer.objects.only("public_location")
+        if west <= o.public_location.x < east and south < o.public_location.y <= north
+    }
+    found = features(get(f"/tiles/offers/{z}/{x}/{y}.pbf"), "offers")
+    got = ids(found)
+    # points exactly on a tile edge may be drawn in both neighbours (the buffer): compare inside the edges
+    assert expected <= got
+    for f in found:
+        if int(GlobalID.from_id(f["properties"]["id"]).node_id) not in expected:
+            gx, gy = f["geometry"]["coordinates"]
+            assert gx in (0, 4096) or gy in (0, 4096), "only edge points may be extra"
+    if z == 14:
+        assert expected, "the Plateau has offers at zoom 14"
+
+
+def test_filters_apply_to_tiles():
+    z = 13
+    x, y = tile_of(*PLATEAU, z)
+    everything = features(get(f"/tiles/offers/{z}/{x}/{y}.pbf"), "offers")
+    meals = features(get(f"/tiles/offers/{z}/{x}/{y}.pbf?kinds=MEAL"), "offers")
+    assert meals and all(f["properties"]["kind"] == "MEAL" for f in meals)
+    assert ids(meals) == {
+        int(GlobalID.from_id(f["properties"]["id"]).node_id) for f in everything if f["properties"]["kind"] == "MEAL"
+    }
+
+
+def test_a_persons_exact_place_never_reaches_a_tile():
+    person = get_user_model().objects.create_user("tile-person@example.org", password="x" * 20)
+    exact = Point(-73.57913, 45.52087, srid=4326)
+    offer = services.offer_create(user=person, title="Soup", kind="MEAL", location=exact, location_precision="BLOCK")
+    public = Offer.objects.get(pk=offer.pk).public_location
+    z = 18
+    x, y = tile_of(exact.x, exact.y, z)
+    west, south, east, north = bounds(z, x, y)
+    found = [f for f in features(get(f"/tiles/offers/{z}/{x}/{y}.pbf"), "offers") if f["properties"]["title"] == "Soup"]
+    inside_public_tile = tile_of(public.x, public.y, z) == (x, y)
+    assert bool(found) == inside_public_tile
+    for f in found:  # where it is drawn is the public place, to the tile's pixel
+        gx, gy = f["geometry"]["coordinates"]
+        lon = west + gx / 4096 * (east - west)
+        assert abs(lon - public.x) < (east - west) / 1000
+
+
+def test_members_only_offers_stay_with_the_members():
+    User = get_user_model()
+    member, outsider = (User.objects.create_user(f"{n}@example.org", password="x" * 20) for n in ("tm", "to"))
+    community = accounts.community_create(user=member, name="Coop", kind="COOPERATIVE")
+    offer = services.offer_create(
+        user=member, community=community, title="Coop drill", kind="LOAN", location=Point(*PLATEAU, srid=4326),
+        location_precision="EXACT",
+    )  # fmt: skip
+    z = 15
+    x, y = tile_of(*PLATEAU, z)
+    path = f"/tiles/offers/{z}/{x}/{y}.pbf"
+    assert offer.pk in ids(features(get(path, token_issue(user=member)), "offers"))
+    assert offer.pk not in ids(features(get(path, token_issue(user=outsider)), "offers"))
+    assert offer.pk not in ids(features(get(path), "offers"))
+    assert get(path, token_issue(user=member))["Cache-Control"].startswith("private")
+
+
+def test_districts_tiles_simplified_and_only_of_visible_layers():
+    z = 11
+    x, y = tile_of(*PLATEAU, z)
+    found = features(get(f"/tiles/districts/{z}/{x}/{y}.pbf?layer=mtl-boroughs"), "districts")
+    names = {f["properties"]["name"] for f in found}
+    plateau = District.objects.get(layer__slug="mtl-boroughs", name__icontains="Plateau")
+    assert plateau.name in names
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in found)
+    missing = get(f"/tiles/districts/{z}/{x}/{y}.pbf?layer=no-such-layer")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "path,status,code",
+    [
+        ("/tiles/offers/23/0/0.pbf", 400, "BAD_INPUT"),
+        ("/tiles/offers/12/5000/0.pbf", 400, "BAD_INPUT"),
+        ("/tiles/offers/8/75/91.pbf", 400, "LIMIT_EXCEEDED"),
+        ("/tiles/unicorns/12/1/1.pbf", 404, "NOT_FOUND"),
+        ("/tiles/offers/12/1209/1465.pbf?kinds=DRAGONS", 400, "BAD_INPUT"),
+        ("/tiles/districts/12/1209/1465.pbf", 400, "BAD_INPUT"),
+    ],
+)
+def test_bad_tiles_get_their_code(path, status, code):
+    response = get(path)
+    assert response.status_code == status and response.json()["error"]["code"] == code
+
+
+def test_an_unchanged_tile_answers_304_and_an_empty_one_204():
+    z = 14
+    x, y = tile_of(*PLATEAU, z)
+    first = get(f"/tiles/offers/{z}/{x}/{y}.pbf")
+    assert first.status_code == 200 and first["Cache-Control"] == "public, max-age=60" and first["ETag"]
+    again = get(f"/tiles/offers/{z}/{x}/{y}.pbf", HTTP_IF_NONE_MATCH=first["ETag"], **{"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    ocean = get("/tiles/offers/14/0/0.pbf")
+    assert ocean.status_code == 204
