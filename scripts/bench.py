@@ -10,6 +10,7 @@ through psycopg, and their ratio: the figure that holds on a noisy machine. Then
 
 import argparse
 import json
+import math
 import os
 import random
 import statistics
@@ -56,6 +57,31 @@ MATCHES_SQL = """SELECT o.id, o.title, o.kind, ST_Distance(o.location, n.locatio
    AND (o.available_from IS NULL OR n.available_until IS NULL OR o.available_from <= n.available_until)
    AND (o.available_until IS NULL OR n.available_from IS NULL OR o.available_until >= n.available_from)
  ORDER BY o.location <-> n.location LIMIT 1000"""
+VIEWPORT = """query($b: BBoxInput!) { mapLayer(of: OFFER, spatial: {bbox: $b}, limit: 5000) }"""
+VIEWPORT_SQL = """SELECT count(*), coalesce(json_agg(json_build_object('type', 'Feature',
+         'id', encode(convert_to('Offer:' || t.id, 'UTF8'), 'base64'),
+         'geometry', ST_AsGeoJSON(t.public_location, 7)::json,
+         'properties', json_build_object('precision', t.location_precision, 'title', t.title, 'kind', t.kind,
+                                         'status', t.status, 'quantity', t.quantity, 'unit', t.unit))), '[]')::text
+  FROM (SELECT * FROM offers_offer
+         WHERE public_location::geometry && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)
+         ORDER BY id LIMIT 5000) AS t"""
+TILE = "GET /tiles/offers/14/{x}/{y}.pbf"
+TILE_SQL = """SELECT ST_AsMVT(t, 'offers', 4096, 'geom') FROM (
+  SELECT encode(convert_to('Offer:' || o.id, 'UTF8'), 'base64') AS id, o.title, o.kind, o.status,
+         ST_AsMVTGeom(ST_Transform(o.public_location::geometry, 3857),
+                      ST_TileEnvelope(14, %(x)s, %(y)s), 4096, 64, true) AS geom
+    FROM offers_offer o
+   WHERE o.public_location::geometry && ST_Transform(ST_TileEnvelope(14, %(x)s, %(y)s), 4326)) AS t
+ WHERE t.geom IS NOT NULL"""
+CLUSTERS = """query($b: BBoxInput!) { clusters(bbox: $b, zoom: 11) }"""
+CLUSTERS_SQL = """SELECT coalesce(json_agg(json_build_object(
+         'type', 'Feature', 'geometry', ST_AsGeoJSON(c.centre, 7)::json,
+         'properties', json_build_object('count', c.n)) ORDER BY c.n DESC), '[]')::text
+  FROM (SELECT count(*) AS n, ST_Centroid(ST_Collect(public_location::geometry)) AS centre FROM offers_offer
+         WHERE public_location::geometry && ST_MakeEnvelope(-73.98, 45.40, -73.47, 45.71, 4326)
+         GROUP BY ST_SnapToGrid(public_location::geometry, 360.0 / 2048 / 4)) AS c"""
+CITY = {"west": -73.98, "south": 45.40, "east": -73.47, "north": 45.71}
 ALLOCATION = """query($d: ID!) { suggestAllocation(districtId: $d) { needsCovered unitsAllocated } }"""
 DISTRICT = """query($d: ID!) { offers(spatial: {withinDistrict: $d}, first: 100) {
   totalCount edges { node { id title kind location } } } }"""
@@ -194,6 +220,21 @@ def run(env: dict, args) -> list[dict]:
             lambda i: {"d": districts[i % len(districts)]},
         ),
         (
+            "viewport of 5,000 (mapLayer)",
+            VIEWPORT,
+            lambda i: {"b": viewport(centres[i % 50])},
+            VIEWPORT_SQL,
+            lambda i: dict(zip("wsen", viewport(centres[i % 50]).values(), strict=True)),
+        ),
+        (
+            "vector tile, zoom 14",
+            TILE,
+            lambda i: tile_xy(centres[i % 50]),
+            TILE_SQL,
+            lambda i: tile_xy(centres[i % 50]),
+        ),
+        ("clusters, whole city, zoom 11", CLUSTERS, lambda i: {"b": CITY}, CLUSTERS_SQL, lambda i: {}),
+        (
             "matches for a need, best 10",
             MATCHES,
             lambda i: {"n": gid(needs[i % len(needs)], "Need")},
@@ -201,23 +242,22 @@ def run(env: dict, args) -> list[dict]:
             lambda i: {"n": needs[i % len(needs)]},
         ),
     ]
-    url = f"http://127.0.0.1:{args.port}/graphql"
+    base = f"http://127.0.0.1:{args.port}"
+    url = f"{base}/graphql"
     rows = []
     print(f"\n{args.offers:,} offers; {args.requests} requests per question, one client, keep-alive; times in ms")
-    print(f"{'question':32} {'HTTP median':>11} {'HTTP p95':>9} {'SQL median':>10} {'ratio':>6} {'rows':>5}")
+    print(f"{'question':32} {'HTTP median':>11} {'HTTP p95':>9} {'SQL median':>10} {'ratio':>6} {'size':>7}")
     with httpx.Client() as client, psycopg.connect(sql_url(env)) as conn:
         for name, query, variables, sql, params in questions:
             for i in range(20):  # warm up both sides
-                client.post(url, json={"query": query, "variables": variables(i)})
+                ask(client, base, query, variables(i))
                 conn.execute(sql, params(i)).fetchall()
             http, raw, sizes = [], [], []
             for i in range(args.requests):
                 started = time.perf_counter()
-                body = client.post(url, json={"query": query, "variables": variables(i)}).json()
+                size = ask(client, base, query, variables(i))
                 http.append(time.perf_counter() - started)
-                assert "errors" not in body, body
-                answer = next(iter(body["data"].values()))
-                sizes.append(len(answer["edges"]) if isinstance(answer, dict) else len(answer))
+                sizes.append(size)
                 started = time.perf_counter()
                 conn.execute(sql, params(i)).fetchall()
                 raw.append(time.perf_counter() - started)
@@ -232,7 +272,7 @@ def run(env: dict, args) -> list[dict]:
             rows.append(row)
             print(
                 f"{name:32} {row['http_median_ms']:11.1f} {row['http_p95_ms']:9.1f} {row['sql_median_ms']:10.2f} "
-                f"{row['ratio']:6.1f} {row['rows']:5.0f}"
+                f"{row['ratio']:6.1f} {row['rows']:7.0f}"
             )
     if args.allocations:
         rows.append(time_allocation(url, [gid(d) for d in districts[: args.allocations]]))
@@ -240,6 +280,33 @@ def run(env: dict, args) -> list[dict]:
     print(f"\nthroughput, radius question, 8 concurrent clients for 10 s: {rate:.0f} requests/s")
     rows.append({"question": "throughput radius, 8 clients", "requests_per_second": rate})
     return rows
+
+
+def ask(client: httpx.Client, base: str, query: str, variables: dict) -> int:
+    """One question over HTTP; returns the size of its answer (rows, features or bytes)."""
+    if query.startswith("GET "):
+        response = client.get(base + query[4:].format(**variables))
+        assert response.status_code in (200, 204), response.text
+        return len(response.content)
+    body = client.post(f"{base}/graphql", json={"query": query, "variables": variables}).json()
+    assert "errors" not in body, body
+    answer = next(iter(body["data"].values()))
+    if isinstance(answer, dict) and "features" in answer:
+        return len(answer["features"])
+    return len(answer["edges"]) if isinstance(answer, dict) else len(answer)
+
+
+def viewport(centre: dict) -> dict:
+    """A map viewport around a centre: about 2.3 km by 1.7 km (a laptop screen at zoom 15)."""
+    return {"west": centre["x"] - 0.015, "south": centre["y"] - 0.0075, "east": centre["x"] + 0.015,
+            "north": centre["y"] + 0.0075}  # fmt: skip
+
+
+def tile_xy(centre: dict, z: int = 14) -> dict:
+    n = 2**z
+    x = int((centre["x"] + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(centre["y"]))) / math.pi) / 2 * n)
+    return {"x": x, "y": y}
 
 
 def time_allocation(url: str, district_ids: list[str]) -> dict:
