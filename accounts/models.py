@@ -28,6 +28,18 @@ class LoginAttempt(models.Model):
         return f"{self.email} {'succeeded' if self.succeeded else 'failed'} at {self.at:%Y-%m-%d %H:%M}"
 
 
+def members_only() -> models.ForeignKey:
+    """The `community` field of anything that can be posted for one community's members only."""
+    return models.ForeignKey(
+        "accounts.Community",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Members-only: only this community's members see it. Empty: everyone sees it.",
+    )
+
+
 class Community(models.Model):
     """A members-only space: a housing cooperative's members, one building's residents, an
     association's volunteers. What is posted in it (offers, needs, projects) only its members see."""

@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
 
+from accounts.models import members_only
 from places.geo import AsGeometry
 from places.models import Located
 
@@ -40,14 +41,7 @@ class Event(Located):
     project = models.ForeignKey(
         "offers.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
-    community = models.ForeignKey(
-        "accounts.Community",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Members-only: only this community's members see it. Empty: everyone sees it.",
-    )
+    community = members_only()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.core.exceptions import ValidationError
 
+from accounts.models import members_only
 from places.geo import AsGeometry
 from places.models import Located
 
@@ -42,14 +43,7 @@ class Exchange(Located):
     organisation = models.ForeignKey(
         "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="%(class)ss"
     )
-    community = models.ForeignKey(
-        "accounts.Community",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Members-only: only this community's members see it. Empty: everyone sees it.",
-    )
+    community = members_only()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -123,14 +117,7 @@ class Project(Located):
     organisation = models.ForeignKey(
         "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    community = models.ForeignKey(
-        "accounts.Community",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Members-only: only this community's members see it. Empty: everyone sees it.",
-    )
+    community = members_only()
     funding_goal = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
