@@ -2,9 +2,11 @@
 
 - Roles: every account is a RESIDENT; a member of a merchant's, an association's or a public body's
   organisation is also an ORGANISATION_MEMBER, of a partner's a PARTNER; STAFF runs the platform.
-- Anyone may read public lists. What is posted in a community (offers, needs, projects) only its
-  members (and staff) see: in every list, in `node(id:)`, in map layers, matches, statistics and
-  exports. Only members post in a community; its managers add and remove members.
+- Anyone may read public lists. What is posted in a community (offers, needs, projects, events,
+  posts) only its members (and staff) see: in every list, in `node(id:)`, in map layers and tiles,
+  matches, statistics, exports and feeds. Only members post in a community; its managers add and
+  remove members. A building's lobby screen (`digest`) shows public items and those of that
+  building's own communities.
 - A logged-in person may create offers, needs and projects, for themself or for an organisation
   they are a member of.
 - Only the owner of a thing (or a member of its organisation, or staff) changes or closes it.
@@ -76,6 +78,15 @@ def only_visible(queryset: QuerySet, request) -> QuerySet:
     return queryset.filter(Q(community__isnull=True) | Q(community_id__in=communities))
 
 
+def on_screen_in(queryset: QuerySet, building) -> QuerySet:
+    """What a lobby screen in `building` may show, seen by anyone passing by: public rows, and those
+    of the building's own communities (its residents' space); never another community's."""
+    if not hasattr(queryset.model, "community"):
+        return queryset
+    own = Community.objects.filter(building=building).values("pk")
+    return queryset.filter(Q(community__isnull=True) | Q(community__in=own))
+
+
 def pledges_seen_by(queryset: QuerySet, user) -> QuerySet:
     """Pledges are seen by their two sides (owners and their organisations' members) and staff."""
     if user.is_staff:
@@ -90,11 +101,6 @@ def pledges_seen_by(queryset: QuerySet, user) -> QuerySet:
 def visible_sql(alias: str) -> str:
     """`only_visible` for raw SQL on the table aliased `alias`; its parameters: `visible_params`."""
     return f"({alias}.community_id IS NULL OR %(all_communities)s OR {alias}.community_id = ANY(%(communities)s))"
-
-
-def visible_params(request) -> dict:
-    communities = seen_communities(request)
-    return {"all_communities": communities is None, "communities": sorted(communities or ())}
 
 
 def visible_communities(user) -> QuerySet:

@@ -136,12 +136,3 @@ def organisations_near(point, radius_m: float) -> QuerySet[Organisation]:
         .filter(distance_meters__lte=radius_m)
         .order_by("distance_meters", "id")
     )
-
-
-def for_screen(queryset: QuerySet, building: Building) -> QuerySet:
-    """A lobby screen is seen by anyone passing by: public items, and those of the building's own
-    communities (its residents' space); never anything of another community."""
-    if not hasattr(queryset.model, "community"):
-        return queryset
-    own = Community.objects.filter(building=building).values("pk")
-    return queryset.filter(Q(community__isnull=True) | Q(community__in=own))

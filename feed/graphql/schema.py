@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-from accounts.permissions import only_visible, visible_layers
+from accounts.permissions import on_screen_in, only_visible, visible_layers
 from feed import selectors
 from feed.graphql.types import DigestType, FeedConnection, FeedEdge, FeedPageInfo
 from geoschema.errors import bad_input, limit_exceeded
@@ -93,5 +93,5 @@ class Query:
                 raise bad_input(f"{name}: 0 to {SCREEN_MAX} items fit on a screen, got {size}")
         building = _building(building_id, "buildingId")
         sources = selectors.digest_sources(building)
-        shown = {name: list(selectors.for_screen(sources[name], building)[:size]) for name, size in sizes.items()}
+        shown = {name: list(on_screen_in(sources[name], building)[:size]) for name, size in sizes.items()}
         return DigestType(building=building, **shown)
