@@ -12,6 +12,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    last_write_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its holder last wrote: their reads stay on the primary for a while."
+    )
 
     def __str__(self) -> str:
         return f"token of {self.user} ({'revoked' if self.revoked_at else 'active'})"

@@ -56,10 +56,12 @@ def user_login(*, email: str, password: str) -> tuple[User, str]:
 
 def token_issue(*, user: User) -> str:
     raw = secrets.token_urlsafe(32)
+    now = timezone.now()
     ApiToken.objects.create(
         user=user,
         key_hash=token_hash(raw),
-        expires_at=timezone.now() + timedelta(days=settings.QUARTIER["TOKEN_DAYS"]),
+        expires_at=now + timedelta(days=settings.QUARTIER["TOKEN_DAYS"]),
+        last_write_at=now,  # a new account or session reads what it just became, from the primary
     )
     return raw
 

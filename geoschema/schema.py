@@ -20,6 +20,7 @@ from events.graphql.mutations import Mutation as EventsMutation
 from events.graphql.schema import Query as EventsQuery
 from feed.graphql.mutations import Mutation as FeedMutation
 from feed.graphql.schema import Query as FeedQuery
+from geoschema.routers import PrimaryForMutations
 from geoschema.scalars import GEOJSON_SCALAR, GeoJSON
 from matching.graphql.schema import Query as MatchingQuery
 from offers.graphql.mutations import Mutation as OffersMutation
@@ -52,6 +53,7 @@ schema = Schema(
     config=StrawberryConfig(relay_max_results=limits["PAGE_SIZE_MAX"], scalar_map={GeoJSON: GEOJSON_SCALAR}),
     extensions=[
         DjangoOptimizerExtension,
+        PrimaryForMutations,
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=limits["MAX_TOKENS"]),
         lambda: ParserCache(maxsize=256),

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.BearerTokenMiddleware",
+    "geoschema.routers.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
@@ -82,22 +83,34 @@ DATABASE_URL = os.environ.get(
     "DATABASE_URL",
     f"postgis://quartier:quartier@127.0.0.1:{os.environ.get('QUARTIER_PG_PORT', '54329')}/quartier",
 )
-_db = dj_database_url.parse(DATABASE_URL, engine="django.contrib.gis.db.backends.postgis")
-_db["OPTIONS"] = {
-    # The API server bounds every statement (geoschema/asgi.py sets 15 s), so no request can hold
-    # a connection for long; management commands (migrations, imports) run unbounded.
-    "options": f"-c statement_timeout={int(os.environ.get('QUARTIER_STATEMENT_TIMEOUT_MS', '0'))}",
-}
-if env_bool("QUARTIER_DB_POOL", True):
-    # psycopg's pool: a request borrows an open connection instead of paying for a new one.
-    _db["OPTIONS"]["pool"] = {
-        "min_size": int(os.environ.get("QUARTIER_DB_POOL_MIN", "2")),
-        "max_size": int(os.environ.get("QUARTIER_DB_POOL_MAX", "10")),
-        "timeout": float(os.environ.get("QUARTIER_DB_POOL_TIMEOUT", "5")),
+
+
+def database(url: str) -> dict:
+    """A Django database from a URL, with the statement timeout and the connection pool."""
+    db = dj_database_url.parse(url, engine="django.contrib.gis.db.backends.postgis")
+    db["OPTIONS"] = {
+        # The API server bounds every statement (geoschema/asgi.py sets 15 s), so no request can hold
+        # a connection for long; management commands (migrations, imports) run unbounded.
+        "options": f"-c statement_timeout={int(os.environ.get('QUARTIER_STATEMENT_TIMEOUT_MS', '0'))}",
     }
-    _db["CONN_MAX_AGE"] = 0
-_db["TEST"] = {"NAME": os.environ.get("QUARTIER_TEST_DB_NAME", "test_quartier")}
-DATABASES = {"default": _db}
+    if env_bool("QUARTIER_DB_POOL", True):
+        # psycopg's pool: a request borrows an open connection instead of paying for a new one.
+        db["OPTIONS"]["pool"] = {
+            "min_size": int(os.environ.get("QUARTIER_DB_POOL_MIN", "2")),
+            "max_size": int(os.environ.get("QUARTIER_DB_POOL_MAX", "10")),
+            "timeout": float(os.environ.get("QUARTIER_DB_POOL_TIMEOUT", "5")),
+        }
+        db["CONN_MAX_AGE"] = 0
+    return db
+
+
+DATABASES = {"default": database(DATABASE_URL)}
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("QUARTIER_TEST_DB_NAME", "test_quartier")}
+# Streaming replicas for the API's reads (geoschema/routers.py): writes, mutations and the reads of
+# a client that has just written stay on the primary.
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+    DATABASES[f"replica{_number}"] = {**database(_url), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["geoschema.routers.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # GDAL/GEOS may be pointed at other builds than the system's (for example the wheels' own).
@@ -134,6 +147,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Limits of the API, each of which a client can hit and be told about (LIMIT_EXCEEDED).
 QUARTIER = {
+    "READ_YOUR_WRITES_SECONDS": float(os.environ.get("QUARTIER_READ_YOUR_WRITES_SECONDS", "10")),
     "PAGE_SIZE_DEFAULT": 50,
     "PAGE_SIZE_MAX": int(os.environ.get("QUARTIER_PAGE_SIZE_MAX", "500")),
     "MAX_RADIUS_METERS": float(os.environ.get("QUARTIER_MAX_RADIUS_METERS", "50000")),
