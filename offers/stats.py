@@ -105,11 +105,25 @@ def area_stats(
         tolerance = simplify_m / 111_320
         geometry = f"ST_AsGeoJSON(ST_SimplifyPreserveTopology(d.geometry, {tolerance:.10f}), 6)"
     with connection.cursor() as cursor:
-        sql, visible = _visible(STATS_SQL.replace("%(geometry)s", geometry), communities)
-        cursor.execute(sql, {"start": start, "end": end, "layer": layer.pk, **visible})
+        cursor.execute(
+            *stats_query(layer_id=layer.pk, start=start, end=end, communities=communities, geometry=geometry)
+        )
         rows = cursor.fetchall()
     threshold = 0 if staff else settings.QUARTIER["STATS_MIN_COUNT"]
     return [_stat(row, threshold) for row in rows]
+
+
+def stats_query(
+    *,
+    layer_id: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    communities: set[int] | None = frozenset(),
+    geometry: str = "NULL",
+) -> tuple[str, dict]:
+    """The one SQL statement behind `area_stats`, and its parameters (the benchmark times it raw)."""
+    sql, visible = _visible(STATS_SQL.replace("%(geometry)s", geometry), communities)
+    return sql, {"start": start, "end": end, "layer": layer_id, **visible}
 
 
 def _withheld(count: int, threshold: int) -> int | None:

@@ -1,16 +1,19 @@
 #!/usr/bin/env python
-"""The benchmark: `make bench` (or `python scripts/bench.py --offers 100000`).
+"""The benchmark: `make bench` (`BENCH_ARGS="--sizes 10000,100000,1000000 --peer"` for the full run).
 
-Loads N offers with seed_demo into a database of its own (`<name>_bench` beside DATABASE_URL's),
-starts the API as in production (uvicorn, 2 workers, pooled connections) and prints, for each
-question, the latency over HTTP (median and p95), the time of the raw SQL of the same question
-through psycopg, and their ratio: the figure that holds on a noisy machine. Then throughput with
-8 concurrent clients.
+For each size, loads N offers (and N/10 needs) with seed_demo into a database of its own
+(`<name>_bench` beside DATABASE_URL's), starts the API as in production (uvicorn, 2 workers,
+pooled connections) and prints, for each question (scripts/bench_questions.py): the latency over
+HTTP (median and p95), the raw SQL of the same question through psycopg and their ratio (the figure
+that holds on a noisy machine), and the throughput of 8 concurrent clients. Then memory: the peak
+resident size of seed_demo and of each API worker under the load, and what a worker gains while
+streaming an export of 50,000 features. With `--peer`, PostGraphile (scripts/peer.py) answers the
+radius and nearest questions on the same database, driven by the same loop. It ends with a table
+of every size side by side and the issue's targets, each PASS or MISS.
 """
 
 import argparse
 import json
-import math
 import os
 import random
 import statistics
@@ -18,98 +21,71 @@ import subprocess
 import sys
 import threading
 import time
-from base64 import b64encode
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import httpx
 import psycopg
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-BOROUGHS = SHARED / "montreal" / "arrondissements_19_derived.geojson"
-PYTHON = sys.executable
-CORE = (-73.70, 45.47, -73.55, 45.58)  # where the centres of the questions are drawn
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoschema.settings")
 
-RADIUS = """query($p: PointInput!) {
-  offers(spatial: {near: {point: $p, radiusMeters: 1000}}, orderBy: DISTANCE, first: 100) {
-  totalCount edges { node { id title kind distanceMeters location } } } }"""
-RADIUS_SQL = """SELECT id, title, kind, ST_Distance(public_location, p) AS d, ST_AsGeoJSON(public_location),
-       count(*) OVER ()
-  FROM offers_offer, (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography AS p) AS origin
- WHERE ST_DWithin(public_location, p, 1000) ORDER BY d, id LIMIT 100"""
-NEAREST = """query($p: PointInput!) {
-  offers(spatial: {near: {point: $p, radiusMeters: 5000}}, orderBy: DISTANCE, first: 20) {
-  edges { node { id title kind distanceMeters location } } } }"""
-NEAREST_SQL = """SELECT id, title, kind, ST_Distance(public_location, p) AS d, ST_AsGeoJSON(public_location)
-  FROM offers_offer, (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography AS p) AS origin
- WHERE ST_DWithin(public_location, p, 5000) ORDER BY public_location <-> p LIMIT 20"""
-MATCHES = """query($n: ID!) { matches(needId: $n, first: 10) {
-  score distanceMeters reasons { name value } offer { id title kind location } } }"""
-MATCHES_SQL = """SELECT o.id, o.title, o.kind, ST_Distance(o.location, n.location), ST_AsGeoJSON(o.location),
-       o.quantity - coalesce((SELECT sum(p.quantity) FROM offers_pledge p
-                              WHERE p.offer_id = o.id AND p.status IN ('ACCEPTED', 'FULFILLED')), 0)
-  FROM offers_offer o, offers_need n
- WHERE n.id = %(n)s AND o.kind = n.kind AND o.status = 'OPEN'
-   AND o.location && _ST_Expand(n.location, n.search_radius_m)
-   AND ST_Distance(o.location, n.location) <= least(o.service_radius_m, n.search_radius_m)
-   AND (o.categories = '{}' OR n.categories = '{}' OR o.categories && n.categories)
-   AND (o.available_from IS NULL OR n.available_until IS NULL OR o.available_from <= n.available_until)
-   AND (o.available_until IS NULL OR n.available_from IS NULL OR o.available_until >= n.available_from)
- ORDER BY o.location <-> n.location LIMIT 1000"""
-VIEWPORT = """query($b: BBoxInput!) { mapLayer(of: OFFER, spatial: {bbox: $b}, limit: 5000) }"""
-VIEWPORT_SQL = """SELECT count(*), coalesce(json_agg(json_build_object('type', 'Feature',
-         'id', encode(convert_to('Offer:' || t.id, 'UTF8'), 'base64'),
-         'geometry', ST_AsGeoJSON(t.public_location, 7)::json,
-         'properties', json_build_object('precision', t.location_precision, 'title', t.title, 'kind', t.kind,
-                                         'status', t.status, 'quantity', t.quantity, 'unit', t.unit))), '[]')::text
-  FROM (SELECT * FROM offers_offer
-         WHERE public_location::geometry && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)
-         ORDER BY id LIMIT 5000) AS t"""
-TILE = "GET /tiles/offers/14/{x}/{y}.pbf"
-TILE_SQL = """SELECT ST_AsMVT(t, 'offers', 4096, 'geom') FROM (
-  SELECT encode(convert_to('Offer:' || o.id, 'UTF8'), 'base64') AS id, o.title, o.kind, o.status,
-         ST_AsMVTGeom(ST_Transform(o.public_location::geometry, 3857),
-                      ST_TileEnvelope(14, %(x)s, %(y)s), 4096, 64, true) AS geom
-    FROM offers_offer o
-   WHERE o.public_location::geometry && ST_Transform(ST_TileEnvelope(14, %(x)s, %(y)s), 4326)) AS t
- WHERE t.geom IS NOT NULL"""
-CLUSTERS = """query($b: BBoxInput!) { clusters(bbox: $b, zoom: 11) }"""
-CLUSTERS_SQL = """SELECT coalesce(json_agg(json_build_object(
-         'type', 'Feature', 'geometry', ST_AsGeoJSON(c.centre, 7)::json,
-         'properties', json_build_object('count', c.n)) ORDER BY c.n DESC), '[]')::text
-  FROM (SELECT count(*) AS n, ST_Centroid(ST_Collect(public_location::geometry)) AS centre FROM offers_offer
-         WHERE public_location::geometry && ST_MakeEnvelope(-73.98, 45.40, -73.47, 45.71, 4326)
-         GROUP BY ST_SnapToGrid(public_location::geometry, 360.0 / 2048 / 4)) AS c"""
-CITY = {"west": -73.98, "south": 45.40, "east": -73.47, "north": 45.71}
+import django  # noqa: E402
+
+django.setup()
+
+import peer  # noqa: E402
+from bench_questions import CORE, gid, questions  # noqa: E402
+
+from offers.stats import stats_query  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BOROUGHS = ROOT.parent / "shared" / "data" / "montreal" / "arrondissements_19_derived.geojson"
+PYTHON = sys.executable
 ALLOCATION = """query($d: ID!) { suggestAllocation(districtId: $d) { needsCovered unitsAllocated } }"""
-DISTRICT = """query($d: ID!) { offers(spatial: {withinDistrict: $d}, first: 100) {
-  totalCount edges { node { id title kind location } } } }"""
-DISTRICT_SQL = """SELECT o.id, o.title, o.kind, ST_AsGeoJSON(o.public_location), count(*) OVER ()
-  FROM offers_offer o JOIN offers_offer_districts od ON od.offer_id = o.id
- WHERE od.district_id = %(d)s ORDER BY o.id LIMIT 100"""
+CLIENTS = 8
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--offers", type=int, default=100_000)
-    parser.add_argument("--needs", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=200, help="requests per question")
+    parser.add_argument("--sizes", default="100000", help="offers per run, comma-separated (needs: a tenth)")
+    parser.add_argument("--requests", type=int, default=100, help="requests per question")
+    parser.add_argument("--seconds", type=float, default=5, help="throughput run per question, 8 clients")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--allocations", type=int, default=1, help="boroughs to time suggestAllocation on")
+    parser.add_argument("--peer", action="store_true", help="also ask PostGraphile the radius and nearest questions")
+    parser.add_argument("--allocations", type=int, default=0, help="boroughs to time suggestAllocation on")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
     env = bench_environment()
-    prepare(env, args.offers, args.needs)
+    results = {}
+    for offers in (int(size) for size in args.sizes.split(",")):
+        results[offers] = run_size(env, args, offers)
+    summary(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+
+
+def run_size(env: dict, args, offers: int) -> dict:
+    seed_mb = prepare(env, offers, offers // 10)
     server = start_server(env, args.port)
     try:
-        rows = run(env, args)
+        export = export_memory(server, args.port)
+        rows = ask_all(env, args, offers)
+        workers_mb = peak_mb(workers(server))
+        if args.allocations:
+            rows.append(time_allocation(env, args))
     finally:
         server.terminate()
         server.wait(timeout=20)
-    if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2))
+    if args.peer:
+        compare_with_peer(env, args, rows)
+    print(f"\nmemory: API workers' peak resident size under the load {', '.join(f'{m:.0f}' for m in workers_mb)} MB")
+    print(f"streaming an export of {export['features']:,} features ({export['mb']:.0f} MB) grew a worker by "
+          f"{export['grew_mb']:.0f} MB")  # fmt: skip
+    if seed_mb:
+        print(f"seed_demo of {offers:,} offers: peak resident size {seed_mb:.0f} MB")
+    return {"questions": rows, "workers_mb": workers_mb, "seed_mb": seed_mb, "export": export}
 
 
 def bench_environment(suffix: str = "_bench") -> dict:
@@ -135,54 +111,44 @@ def sql_url(env: dict) -> str:
     return urlunparse(urlparse(env["DATABASE_URL"])._replace(scheme="postgresql"))
 
 
-def manage(env: dict, *args: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+def manage(env: dict, *args: str) -> float:
+    """Run a management command; returns its peak resident size in MB."""
+    command = subprocess.Popen([PYTHON, "manage.py", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    peak = 0.0
+    while command.poll() is None:
+        peak = max(peak, *peak_mb([command.pid]))
+        time.sleep(0.2)
+    if command.returncode:
+        raise SystemExit(f"manage.py {' '.join(args)} failed")
+    return peak
 
 
-def prepare(env: dict, offers: int, needs: int) -> None:
+def prepare(env: dict, offers: int, needs: int) -> float | None:
+    """The dataset of `offers` offers, seeded unless already there; seed_demo's peak MB if it ran."""
     manage(env, "migrate", "--no-input")
     with psycopg.connect(sql_url(env)) as conn:
         have = conn.execute("SELECT count(*) FROM offers_offer").fetchone()[0]
         layers = conn.execute("SELECT count(*) FROM places_boundarylayer").fetchone()[0]
     if not layers:
-        if BOROUGHS.exists():
-            manage(env, "import_boundaries", str(BOROUGHS), "--layer", "mtl-boroughs")
-        else:
-            manage(env, "import_boundaries", str(ROOT / "fixtures" / "demo_zones.geojson"), "--layer", "demo-zones")
+        manage(env, "import_boundaries", str(BOROUGHS), "--layer", "mtl-boroughs")
+    seed_mb = None
     if have != offers:
         with psycopg.connect(sql_url(env)) as conn:
             conn.execute("TRUNCATE offers_offer, offers_need, offers_offer_districts, offers_need_districts CASCADE")
         started = time.monotonic()
-        manage(env, "seed_demo", "--offers", str(offers), "--needs", str(needs), "--seed", "1")
-        print(f"seed_demo: {offers} offers and {needs} needs in {time.monotonic() - started:.1f} s")
+        seed_mb = manage(env, "seed_demo", "--offers", str(offers), "--needs", str(needs), "--seed", "1")
+        print(f"seed_demo: {offers:,} offers and {needs:,} needs in {time.monotonic() - started:.1f} s")
         manage(env, "cluster_tables")  # the maintenance a production database gets (see the command)
     with psycopg.connect(sql_url(env), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+    return seed_mb
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "uvicorn",
-            "geoschema.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--lifespan",
-            "off",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
+    command = [PYTHON, "-m", "uvicorn", "geoschema.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    options = ["--workers", "2", "--lifespan", "off", "--no-access-log", "--log-level", "warning"]
+    server = subprocess.Popen([*command, *options], cwd=ROOT, env=env)
+    for _ in range(150):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
                 return server
@@ -193,93 +159,42 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     raise SystemExit("the API did not start")
 
 
-def run(env: dict, args) -> list[dict]:
-    rng = random.Random(42)
-    centres = [{"x": rng.uniform(CORE[0], CORE[2]), "y": rng.uniform(CORE[1], CORE[3])} for _ in range(50)]
-    with psycopg.connect(sql_url(env)) as conn:
-        districts = [row[0] for row in conn.execute("SELECT id FROM places_district ORDER BY id")]
-        needs = [row[0] for row in conn.execute("SELECT id FROM offers_need ORDER BY id % 9973, id LIMIT 200")]
+def workers(server: subprocess.Popen) -> list[int]:
+    """The API's worker processes: the children of uvicorn's supervisor (multiprocessing spawns one
+    more helper, which serves nothing; it is the smallest)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
 
-    def gid(pk: int, kind: str = "District") -> str:
-        return b64encode(f"{kind}:{pk}".encode()).decode()
 
-    questions = [
-        (
-            "radius 1 km, page of 100",
-            RADIUS,
-            lambda i: {"p": point(centres[i % 50])},
-            RADIUS_SQL,
-            lambda i: centres[i % 50],
-        ),
-        ("nearest 20", NEAREST, lambda i: {"p": point(centres[i % 50])}, NEAREST_SQL, lambda i: centres[i % 50]),
-        (
-            "within a borough, page of 100",
-            DISTRICT,
-            lambda i: {"d": gid(districts[i % len(districts)])},
-            DISTRICT_SQL,
-            lambda i: {"d": districts[i % len(districts)]},
-        ),
-        (
-            "viewport of 5,000 (mapLayer)",
-            VIEWPORT,
-            lambda i: {"b": viewport(centres[i % 50])},
-            VIEWPORT_SQL,
-            lambda i: dict(zip("wsen", viewport(centres[i % 50]).values(), strict=True)),
-        ),
-        (
-            "vector tile, zoom 14",
-            TILE,
-            lambda i: tile_xy(centres[i % 50]),
-            TILE_SQL,
-            lambda i: tile_xy(centres[i % 50]),
-        ),
-        ("clusters, whole city, zoom 11", CLUSTERS, lambda i: {"b": CITY}, CLUSTERS_SQL, lambda i: {}),
-        (
-            "matches for a need, best 10",
-            MATCHES,
-            lambda i: {"n": gid(needs[i % len(needs)], "Need")},
-            MATCHES_SQL,
-            lambda i: {"n": needs[i % len(needs)]},
-        ),
-    ]
-    base = f"http://127.0.0.1:{args.port}"
-    url = f"{base}/graphql"
-    rows = []
-    print(f"\n{args.offers:,} offers; {args.requests} requests per question, one client, keep-alive; times in ms")
-    print(f"{'question':32} {'HTTP median':>11} {'HTTP p95':>9} {'SQL median':>10} {'ratio':>6} {'size':>7}")
-    with httpx.Client() as client, psycopg.connect(sql_url(env)) as conn:
-        for name, query, variables, sql, params in questions:
-            for i in range(20):  # warm up both sides
-                ask(client, base, query, variables(i))
-                conn.execute(sql, params(i)).fetchall()
-            http, raw, sizes = [], [], []
-            for i in range(args.requests):
-                started = time.perf_counter()
-                size = ask(client, base, query, variables(i))
-                http.append(time.perf_counter() - started)
-                sizes.append(size)
-                started = time.perf_counter()
-                conn.execute(sql, params(i)).fetchall()
-                raw.append(time.perf_counter() - started)
-            row = {
-                "question": name,
-                "http_median_ms": statistics.median(http) * 1000,
-                "http_p95_ms": quantile(http, 0.95) * 1000,
-                "sql_median_ms": statistics.median(raw) * 1000,
-                "rows": statistics.median(sizes),
-            }
-            row["ratio"] = row["http_median_ms"] / row["sql_median_ms"]
-            rows.append(row)
-            print(
-                f"{name:32} {row['http_median_ms']:11.1f} {row['http_p95_ms']:9.1f} {row['sql_median_ms']:10.2f} "
-                f"{row['ratio']:6.1f} {row['rows']:7.0f}"
-            )
-    if args.allocations:
-        rows.append(time_allocation(url, [gid(d) for d in districts[: args.allocations]]))
-    rate = throughput(url, RADIUS, [{"p": point(c)} for c in centres], clients=8, seconds=10)
-    print(f"\nthroughput, radius question, 8 concurrent clients for 10 s: {rate:.0f} requests/s")
-    rows.append({"question": "throughput radius, 8 clients", "requests_per_second": rate})
-    return rows
+def peak_mb(pids: list[int]) -> list[float]:
+    """Each process's peak resident size (VmHWM), in MB."""
+    peaks = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:
+            continue
+        line = next((line for line in status.splitlines() if line.startswith("VmHWM:")), "VmHWM: 0 kB")
+        peaks.append(int(line.split()[1]) / 1024)
+    return peaks or [0.0]
+
+
+def export_memory(server: subprocess.Popen, port: int) -> dict:
+    """Download a borough's offers as GeoJSON (the largest borough: ~50,000 at a million offers) and
+    measure what the workers' peak resident size gained meanwhile."""
+    base = f"http://127.0.0.1:{port}"
+    layer = httpx.post(
+        f"{base}/graphql", json={"query": '{ areaStats(layer: "mtl-boroughs") { district { id } offers } }'}
+    )
+    largest = max(layer.json()["data"]["areaStats"], key=lambda s: s["offers"] or 0)["district"]["id"]
+    before = peak_mb(workers(server))
+    size, features = 0, 0
+    with httpx.stream("GET", f"{base}/exports/offers.geojson?district={largest}", timeout=600) as response:
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            features += chunk.count(b'"Feature"')
+    after = peak_mb(workers(server))
+    return {"features": features, "mb": size / 1e6, "grew_mb": max(a - b for a, b in zip(after, before, strict=False))}
 
 
 def ask(client: httpx.Client, base: str, query: str, variables: dict) -> int:
@@ -293,28 +208,119 @@ def ask(client: httpx.Client, base: str, query: str, variables: dict) -> int:
     answer = next(iter(body["data"].values()))
     if isinstance(answer, dict) and "features" in answer:
         return len(answer["features"])
-    return len(answer["edges"]) if isinstance(answer, dict) else len(answer)
+    if isinstance(answer, dict):
+        return len(answer.get("edges") or answer.get("nodes") or [])
+    return len(answer)
 
 
-def viewport(centre: dict) -> dict:
-    """A map viewport around a centre: about 2.3 km by 1.7 km (a laptop screen at zoom 15)."""
-    return {"west": centre["x"] - 0.015, "south": centre["y"] - 0.0075, "east": centre["x"] + 0.015,
-            "north": centre["y"] + 0.0075}  # fmt: skip
+def ask_all(env: dict, args, offers: int) -> list[dict]:
+    rng = random.Random(42)
+    centres = [{"x": rng.uniform(CORE[0], CORE[2]), "y": rng.uniform(CORE[1], CORE[3])} for _ in range(50)]
+    with psycopg.connect(sql_url(env)) as conn:
+        districts = [row[0] for row in conn.execute("SELECT id FROM places_district ORDER BY id")]
+        needs = [row[0] for row in conn.execute("SELECT id FROM offers_need ORDER BY id % 9973, id LIMIT 200")]
+        layer = conn.execute(
+            "SELECT id FROM places_boundarylayer WHERE slug = 'mtl-boroughs' AND is_current"
+        ).fetchone()
+    stats = stats_query(layer_id=layer[0])
+    base = f"http://127.0.0.1:{args.port}"
+    print(f"\n{offers:,} offers; {args.requests} requests per question, one client, keep-alive; times in ms;")
+    print(f"throughput: {CLIENTS} clients for {args.seconds:g} s")
+    print(
+        f"{'question':32} {'HTTP median':>11} {'HTTP p95':>9} {'SQL median':>10} {'ratio':>6} {'size':>7} {'req/s':>6}"
+    )
+    rows = []
+    with httpx.Client(timeout=120) as client, psycopg.connect(sql_url(env)) as conn:
+        for name, query, variables, sql, params in questions(centres, districts, needs, stats):
+            row = {"question": name, **timed(client, conn, base, query, variables, sql, params, args.requests)}
+            row["requests_per_second"] = throughput(base, query, variables, seconds=args.seconds)
+            rows.append(row)
+            print(
+                f"{name:32} {row['http_median_ms']:11.1f} {row['http_p95_ms']:9.1f} {row['sql_median_ms']:10.2f} "
+                f"{row['ratio']:6.1f} {row['size']:7.0f} {row['requests_per_second']:6.1f}"
+            )
+    return rows
 
 
-def tile_xy(centre: dict, z: int = 14) -> dict:
-    n = 2**z
-    x = int((centre["x"] + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(centre["y"]))) / math.pi) / 2 * n)
-    return {"x": x, "y": y}
+def timed(client, conn, base: str, query: str, variables, sql: str, params, requests: int) -> dict:
+    """Median and p95 over HTTP, median of the raw SQL, asked alternately after a warm-up."""
+    for i in range(min(20, requests)):
+        ask(client, base, query, variables(i))
+        conn.execute(sql, params(i)).fetchall()
+    http, raw, sizes = [], [], []
+    for i in range(requests):
+        started = time.perf_counter()
+        sizes.append(ask(client, base, query, variables(i)))
+        http.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        conn.execute(sql, params(i)).fetchall()
+        raw.append(time.perf_counter() - started)
+    row = {
+        "http_median_ms": statistics.median(http) * 1000,
+        "http_p95_ms": quantile(http, 0.95) * 1000,
+        "sql_median_ms": statistics.median(raw) * 1000,
+        "size": statistics.median(sizes),
+    }
+    row["ratio"] = row["http_median_ms"] / row["sql_median_ms"]
+    return row
 
 
-def time_allocation(url: str, district_ids: list[str]) -> dict:
+def throughput(base: str, query: str, variables, *, seconds: float) -> float:
+    """Answers per second to `CLIENTS` clients asking at once for `seconds`."""
+    done = [0] * CLIENTS
+    deadline = time.monotonic() + seconds
+
+    def worker(k: int) -> None:
+        with httpx.Client(timeout=120) as client:
+            i = k
+            while time.monotonic() < deadline:
+                ask(client, base, query, variables(i))
+                done[k] += 1
+                i += CLIENTS
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / seconds
+
+
+def compare_with_peer(env: dict, args, rows: list[dict]) -> None:
+    """PostGraphile on the same database, asked the radius and nearest questions the same way."""
+    rng = random.Random(42)
+    centres = [{"x": rng.uniform(CORE[0], CORE[2]), "y": rng.uniform(CORE[1], CORE[3])} for _ in range(50)]
+    server = peer.start(sql_url(env), args.port + 1)
+    try:
+        base = f"http://127.0.0.1:{args.port + 1}"
+        print(f"\npeer: PostGraphile {peer.version()} on the same database")
+        with httpx.Client(timeout=120) as client:
+            for name, query in (("radius 1 km, page of 100", peer.RADIUS), ("nearest 20", peer.NEAREST)):
+                variables = lambda i: {"x": centres[i % 50]["x"], "y": centres[i % 50]["y"]}  # noqa: E731
+                http = []
+                for i in range(args.requests + 20):
+                    started = time.perf_counter()
+                    ask(client, base, query, variables(i))
+                    if i >= 20:
+                        http.append(time.perf_counter() - started)
+                mine = next(r for r in rows if r["question"] == name)
+                theirs = statistics.median(http) * 1000
+                mine["peer_median_ms"], mine["vs_peer"] = theirs, mine["http_median_ms"] / theirs
+                print(f"{name:32} PostGraphile {theirs:7.1f} ms, Quartier {mine['http_median_ms']:7.1f} ms: "
+                      f"Quartier/PostGraphile {mine['vs_peer']:.2f}")  # fmt: skip
+    finally:
+        peer.stop(server)
+
+
+def time_allocation(env: dict, args) -> dict:
+    with psycopg.connect(sql_url(env)) as conn:
+        districts = [row[0] for row in conn.execute("SELECT id FROM places_district ORDER BY id")]
     timings = []
     with httpx.Client(timeout=600) as client:
-        for district_id in district_ids:
+        for district in districts[: args.allocations]:
             started = time.perf_counter()
-            body = client.post(url, json={"query": ALLOCATION, "variables": {"d": district_id}}).json()
+            url = f"http://127.0.0.1:{args.port}/graphql"
+            body = client.post(url, json={"query": ALLOCATION, "variables": {"d": gid(district)}}).json()
             timings.append(time.perf_counter() - started)
             assert "errors" not in body, body
     median = statistics.median(timings) * 1000
@@ -322,33 +328,44 @@ def time_allocation(url: str, district_ids: list[str]) -> dict:
     return {"question": "suggestAllocation, one borough", "http_median_ms": median}
 
 
-def point(centre: dict) -> dict:
-    return {"longitude": centre["x"], "latitude": centre["y"]}
-
-
 def quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def throughput(url: str, query: str, variables: list[dict], *, clients: int, seconds: float) -> float:
-    done = [0] * clients
-    deadline = time.monotonic() + seconds
+PAGED = ("radius 1 km, page of 100", "nearest 20", "within a borough, page of 100", "matches for a need, best 10")
+WHOLE = ("viewport of 5,000 (mapLayer)", "vector tile, zoom 14")
 
-    def worker(k: int) -> None:
-        with httpx.Client() as client:
-            i = k
-            while time.monotonic() < deadline:
-                client.post(url, json={"query": query, "variables": variables[i % len(variables)]}).raise_for_status()
-                done[k] += 1
-                i += clients
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(done) / seconds
+def summary(results: dict) -> None:
+    """Every size side by side, then the targets of the issue, each PASS or MISS."""
+    sizes = list(results)
+    names = [r["question"] for r in results[sizes[0]]["questions"] if "sql_median_ms" in r]
+    print(f"\nHTTP median in ms (ratio to raw SQL), by size\n{'question':32}" + "".join(f"{s:>18,}" for s in sizes))
+    for name in names:
+        cells = []
+        for size in sizes:
+            row = next(r for r in results[size]["questions"] if r["question"] == name)
+            cells.append(f"{row['http_median_ms']:10.1f} ({row['ratio']:4.1f})")
+        print(f"{name:32}" + "".join(f"{c:>18}" for c in cells))
+    print("\ntargets")
+    for size in sizes:
+        rows = {r["question"]: r for r in results[size]["questions"]}
+
+        def verdict(ok: bool, text: str, size=size) -> None:
+            print(f"  {'PASS' if ok else 'MISS'}  {size:>9,}  {text}")
+
+        for name in PAGED:
+            verdict(rows[name]["ratio"] <= 3, f"{name} within 3x raw SQL ({rows[name]['ratio']:.1f}x)")
+        for name in WHOLE:
+            verdict(rows[name]["ratio"] <= 1.5, f"{name} within 1.5x raw SQL ({rows[name]['ratio']:.1f}x)")
+        for name in PAGED[:2]:
+            if "vs_peer" in rows[name]:
+                verdict(rows[name]["vs_peer"] < 1, f"{name} ahead of PostGraphile ({rows[name]['vs_peer']:.2f})")
+        worst = max(results[size]["workers_mb"])
+        verdict(worst < 300, f"API worker under 300 MB resident under load ({worst:.0f} MB)")
+        if results[size]["seed_mb"] and size >= 1_000_000:
+            verdict(results[size]["seed_mb"] < 500, f"seed_demo under 500 MB ({results[size]['seed_mb']:.0f} MB)")
 
 
 if __name__ == "__main__":
