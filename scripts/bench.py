@@ -183,9 +183,8 @@ def export_memory(server: subprocess.Popen, port: int) -> dict:
     """Download a borough's offers as GeoJSON (the largest borough: ~50,000 at a million offers) and
     measure what the workers' peak resident size gained meanwhile."""
     base = f"http://127.0.0.1:{port}"
-    layer = httpx.post(
-        f"{base}/graphql", json={"query": '{ areaStats(layer: "mtl-boroughs") { district { id } offers } }'}
-    )
+    query = '{ areaStats(layer: "mtl-boroughs") { district { id } offers } }'
+    layer = httpx.post(f"{base}/graphql", json={"query": query}, timeout=120)
     largest = max(layer.json()["data"]["areaStats"], key=lambda s: s["offers"] or 0)["district"]["id"]
     before = peak_mb(workers(server))
     size, features = 0, 0
