@@ -1,9 +1,10 @@
 """Whole map layers as one GeoJSON FeatureCollection built by PostGIS (ST_AsGeoJSON and json
 aggregation): no Python object per feature, so a viewport of thousands of points costs what the
-database spends on it. Places are public locations, as in every list."""
+database spends on it. The features stay the text PostGIS wrote (an orjson.Fragment): the API's
+encoder (geoschema.views) copies it into the answer without parsing it. Places are public
+locations, as in every list."""
 
-import json
-
+import orjson
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -35,7 +36,7 @@ def feature_collection(queryset: QuerySet, what: str, limit: int) -> tuple[dict,
     with connection.cursor() as cursor:
         cursor.execute(sql, [limit, *params])  # the FILTER placeholder comes first in the text
         count, features = cursor.fetchone()
-    return {"type": "FeatureCollection", "features": json.loads(features)}, count > limit
+    return {"type": "FeatureCollection", "features": orjson.Fragment(features)}, count > limit
 
 
 def clusters(queryset: QuerySet, cell_degrees: float) -> dict:
@@ -54,4 +55,4 @@ def clusters(queryset: QuerySet, cell_degrees: float) -> dict:
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, cell_degrees])
-        return {"type": "FeatureCollection", "features": json.loads(cursor.fetchone()[0])}
+        return {"type": "FeatureCollection", "features": orjson.Fragment(cursor.fetchone()[0])}

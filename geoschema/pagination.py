@@ -4,7 +4,8 @@ nearest-first pages that the GiST index answers.
 Nearest first must follow the exact spheroid distance (what `distanceMeters` shows), but the index
 orders by the `<->` sphere distance. So for a page ending at position n, the n nearest rows by the
 index give a distance bound D: the true n nearest are all within D on the spheroid. The page is
-then sorted exactly among the rows within D only, instead of among all rows within the radius.
+then sorted exactly among the rows within D only, instead of among all rows within the radius; D
+is a subquery of the page's own query, so a page is one round trip to the database.
 When the caller asks for `totalCount`, every row within the radius is measured anyway, and the
 plain query (sort and count in one pass) is used instead.
 """
@@ -14,6 +15,7 @@ from typing import Any
 import strawberry
 from django.conf import settings
 from django.db import models
+from django.db.models import FloatField, Subquery
 from strawberry import Info, relay
 from strawberry.relay.types import Edge
 from strawberry_django.pagination import get_total_count
@@ -21,11 +23,10 @@ from strawberry_django.relay import DjangoListConnection
 from strawberry_django.relay.list_connection import _should_optimize_total_count
 
 from geoschema.errors import bad_input, limit_exceeded
-from places.geo import DistanceTo, KnnTo
-from places.selectors import within_radius
+from places.geo import DistanceTo, KnnTo, NearBox
 
 CURSOR_PREFIX = Edge.CURSOR_PREFIX  # "arrayconnection": cursors are positions in the list
-# How much further than the bound the exact filter reaches: floating point, nothing more.
+# How much further than the bound the box reaches: floating point, nothing more.
 BOUND_SLACK_M = 0.001
 
 
@@ -94,10 +95,12 @@ def _nearest_window(nodes: Any, *, after: str | None, first: int | None) -> mode
         return None
     offset = cursor_offset(after, "after") + 1 if after else 0
     upto = offset + first + 1  # one more tells whether a next page exists
-    nearest = (
-        nodes.prefetch_related(None).order_by(KnnTo(distance.origin)).values_list("distance_meters", flat=True)[:upto]
-    )
-    bounds = list(nearest)
-    if len(bounds) < upto:
-        return None  # the whole list fits: nothing to narrow
-    return within_radius(nodes, distance.origin, max(bounds) + BOUND_SLACK_M)
+    nearest = nodes.prefetch_related(None).order_by(KnnTo(distance.origin)).values("distance_meters")[:upto]
+    return nodes.filter(NearBox(distance.origin, FarthestOf(nearest) + BOUND_SLACK_M))
+
+
+class FarthestOf(Subquery):
+    """The largest `distance_meters` of a subquery's rows (NULL when it has none: an empty page)."""
+
+    template = "(SELECT max(d) FROM (%(subquery)s) AS nearest(d))"
+    output_field = FloatField()

@@ -79,8 +79,9 @@ class NearBox(Func):
     arg_joiner = " && "
     output_field = BooleanField()
 
-    def __init__(self, origin: Point, radius_m: float, field: str = "public_location"):
-        expanded = Func(GeographyPoint(origin), Value(float(radius_m)), function="_ST_Expand")
+    def __init__(self, origin: Point, radius_m: float | Expression, field: str = "public_location"):
+        radius = radius_m if isinstance(radius_m, Expression) else Value(float(radius_m))
+        expanded = Func(GeographyPoint(origin), radius, function="_ST_Expand")
         super().__init__(F(field), expanded)
 
 
