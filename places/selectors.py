@@ -19,7 +19,7 @@ from django.contrib.gis.measure import D
 from django.db import connection
 from django.db.models import QuerySet
 
-from places.geo import AsGeography, AsGeometry, DistanceTo, NearBox, PointOnSurface
+from places.geo import AsGeography, AsGeometry, DistanceTo, NearBox, PointOnSurface, WithinMeters
 from places.models import BoundaryLayer, Building, District, Organisation, PointOfInterest
 
 
@@ -56,7 +56,7 @@ def located_filter(queryset: QuerySet, spatial: SpatialQuery | None, *, by_dista
 def within_radius(queryset: QuerySet, point: Point, radius_m: float) -> QuerySet:
     """Rows within `radius_m` metres of `point` on the spheroid, with `distance_meters`."""
     return queryset.annotate(distance_meters=DistanceTo(point)).filter(
-        NearBox(point, radius_m), distance_meters__lte=radius_m
+        NearBox(point, radius_m), WithinMeters(point, radius_m)
     )
 
 
