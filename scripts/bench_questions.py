@@ -51,11 +51,13 @@ TILE_SQL = """SELECT ST_AsMVT(t, 'offers', 4096, 'geom') FROM (
  WHERE t.geom IS NOT NULL"""
 CLUSTERS = """query($b: BBoxInput!) { clusters(bbox: $b, zoom: 11) }"""
 CLUSTERS_SQL = """SELECT coalesce(json_agg(json_build_object(
-         'type', 'Feature', 'geometry', ST_AsGeoJSON(c.centre, 7)::json,
+         'type', 'Feature', 'geometry', json_build_object('type', 'Point', 'coordinates',
+            json_build_array(round(c.x::numeric, 7), round(c.y::numeric, 7))),
          'properties', json_build_object('count', c.n)) ORDER BY c.n DESC), '[]')::text
-  FROM (SELECT count(*) AS n, ST_Centroid(ST_Collect(public_location::geometry)) AS centre FROM offers_offer
-         WHERE public_location::geometry && ST_MakeEnvelope(-73.98, 45.40, -73.47, 45.71, 4326)
-         GROUP BY ST_SnapToGrid(public_location::geometry, 360.0 / 2048 / 4)) AS c"""
+  FROM (SELECT count(*) AS n, avg(ST_X(g)) AS x, avg(ST_Y(g)) AS y
+          FROM (SELECT public_location::geometry AS g FROM offers_offer
+                 WHERE public_location::geometry && ST_MakeEnvelope(-73.98, 45.40, -73.47, 45.71, 4326)) AS q
+         GROUP BY round(ST_X(g) / (360.0 / 2048 / 4)), round(ST_Y(g) / (360.0 / 2048 / 4))) AS c"""
 AREA_STATS = """{ areaStats(layer: "mtl-boroughs") { district { id } offers needs projects pledges people } }"""
 CITY = {"west": -73.98, "south": 45.40, "east": -73.47, "north": 45.71}
 DISTRICT = """query($d: ID!) { offers(spatial: {withinDistrict: $d}, first: 100) {
