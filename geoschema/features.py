@@ -6,9 +6,11 @@ locations, as in every list."""
 
 import orjson
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from places.geo import Latitude, Longitude
+
+WEB_MERCATOR_WIDTH_M = 2 * 20037508.342789244
 
 # The properties a map needs, per kind of located thing: (GraphQL type, model fields).
 PROPERTIES = {
@@ -39,6 +41,37 @@ def feature_collection(queryset: QuerySet, what: str, limit: int) -> tuple[dict,
         cursor.execute(sql, [limit, *params])  # the FILTER placeholder comes first in the text
         count, features = cursor.fetchone()
     return {"type": "FeatureCollection", "features": orjson.Fragment(features)}, count > limit
+
+
+def district_collection(queryset: QuerySet, limit: int, zoom: int | None) -> tuple[dict, bool]:
+    """The districts of `queryset` (already filtered and ordered) as a FeatureCollection of at most
+    `limit` features, and whether there were more. With `zoom`, each boundary is simplified to half
+    a screen pixel at that zoom (ST_SimplifyPreserveTopology in Web Mercator metres, as in the
+    districts' vector tiles): a whole city's boundaries in a few kilobytes."""
+    rows = queryset.values("id", "code", "name", "geometry", layer_slug=F("layer__slug"))[: limit + 1]
+    inner, params = rows.query.sql_with_params()
+    geometry, simplify = "t.geometry", []
+    if zoom is not None:
+        geometry = "ST_Transform(ST_SimplifyPreserveTopology(ST_Transform(t.geometry, 3857), %s), 4326)"
+        simplify = [half_pixel_m(zoom)]
+    sql = f"""
+        SELECT count(*), coalesce(json_agg(json_build_object(
+                 'type', 'Feature',
+                 'id', encode(convert_to('District:' || t.id, 'UTF8'), 'base64'),
+                 'geometry', ST_AsGeoJSON({geometry}, 7)::json,
+                 'properties', json_build_object('code', t.code, 'name', t.name, 'layer', t.layer_slug)
+               ) ORDER BY t.rn) FILTER (WHERE t.rn <= %s), '[]')::text
+          FROM (SELECT q.*, row_number() OVER () AS rn FROM ({inner}) AS q) AS t
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*simplify, limit, *params])  # in the order of the placeholders in the text
+        count, features = cursor.fetchone()
+    return {"type": "FeatureCollection", "features": orjson.Fragment(features)}, count > limit
+
+
+def half_pixel_m(zoom: int) -> float:
+    """Half a 256-pixel tile's pixel at `zoom`, in Web Mercator metres."""
+    return WEB_MERCATOR_WIDTH_M / 256 / 2**zoom / 2
 
 
 def clusters(queryset: QuerySet, cell_degrees: float) -> dict:

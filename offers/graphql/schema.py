@@ -1,6 +1,7 @@
 """Query fields of offers, needs and projects: the located lists."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -8,7 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.permissions import only_visible
 from geoschema.errors import bad_input, limit_exceeded
-from geoschema.features import PROPERTIES, feature_collection
+from geoschema.features import PROPERTIES, district_collection, feature_collection
 from geoschema.features import clusters as cluster_collection
 from geoschema.located import OrderBy
 from geoschema.pagination import GeoConnection
@@ -16,12 +17,15 @@ from geoschema.scalars import GeoJSON
 from offers import selectors
 from offers.graphql.types import HelpKind, NeedType, OfferType, ProjectStatus, ProjectType, TimeRangeInput
 from places import selectors as place_selectors
-from places.graphql.inputs import BBoxInput, SpatialFilter
-from places.graphql.schema import located_list
+from places.graphql.inputs import BBoxInput, SpatialFilter, spatial_query
+from places.graphql.schema import layer_or_error, located_list
 
 MAP_LAYER_MAX = 50_000
+LAYER_ARGUMENT = "DISTRICT only: the boundary layer's slug (`layers` lists them)."
+ZOOM_ARGUMENT = "DISTRICT only: each boundary simplified to half a screen pixel at this zoom (0-22)."
 MapLayerKind = strawberry.enum(
-    Enum("MapLayerKind", {name: name for name in PROPERTIES}), description="What a map layer shows."
+    Enum("MapLayerKind", {name: name for name in [*PROPERTIES, "DISTRICT"]}),
+    description="What a map layer shows: located things, or the districts of a boundary layer.",
 )
 
 
@@ -48,6 +52,19 @@ def _map_source(info: strawberry.Info, of, kinds, categories: list[str] | None =
         MapLayerKind.POINT_OF_INTEREST: lambda: place_selectors.points_of_interest(categories=categories),
     }
     return sources[of]()
+
+
+def _district_layer(info, spatial, kinds, categories, limit: int, layer: str | None, zoom: int | None) -> dict:
+    if layer is None:
+        raise bad_input("a DISTRICT map layer needs `layer`: a boundary layer's slug (`layers` lists them)")
+    if kinds or categories:
+        raise bad_input("kinds and categories filter located things, not districts")
+    if zoom is not None and not 0 <= zoom <= 22:
+        raise bad_input(f"zoom is 0 to 22, got {zoom}")
+    districts = place_selectors.districts_of(layer=layer_or_error(info, layer))
+    districts = place_selectors.district_filter(districts, spatial_query(info, spatial, False)).order_by("code", "id")
+    collection, truncated = district_collection(districts, limit, zoom)
+    return {**collection, "truncated": truncated}
 
 
 @strawberry.type
@@ -89,9 +106,9 @@ class Query:
         return located_list(info, selectors.projects(statuses=_values(statuses)), spatial, order_by)
 
     @strawberry.field(
-        description="A whole map layer (offers, needs, projects or points of interest) for a spatial filter, as "
-        "one GeoJSON FeatureCollection built by PostGIS, with the properties a map needs and at most `limit` "
-        "features (`truncated: true` when there were more)."
+        description="A whole map layer (offers, needs, projects, points of interest, or the districts of a "
+        "boundary layer) for a spatial filter, as one GeoJSON FeatureCollection built by PostGIS, with the "
+        "properties a map needs and at most `limit` features (`truncated: true` when there were more)."
     )
     def map_layer(
         self,
@@ -101,11 +118,17 @@ class Query:
         kinds: list[HelpKind] | None = None,
         categories: list[str] | None = None,
         limit: int = 1000,
+        layer: Annotated[str | None, strawberry.argument(description=LAYER_ARGUMENT)] = None,
+        zoom: Annotated[int | None, strawberry.argument(description=ZOOM_ARGUMENT)] = None,
     ) -> GeoJSON:
         if limit < 1:
             raise bad_input(f"limit must be 1 or more, got {limit}")
         if limit > MAP_LAYER_MAX:
             raise limit_exceeded(f"limit is at most {MAP_LAYER_MAX}, got {limit}: narrow the area instead")
+        if of == MapLayerKind.DISTRICT:
+            return _district_layer(info, spatial, kinds, categories, limit, layer, zoom)
+        if layer is not None or zoom is not None:
+            raise bad_input("layer and zoom apply to a DISTRICT map layer only")
         queryset = located_list(info, _map_source(info, of, kinds, categories).order_by("id"), spatial, None)
         collection, truncated = feature_collection(queryset, of.value, limit)
         return {**collection, "truncated": truncated}
@@ -125,5 +148,7 @@ class Query:
     ) -> GeoJSON:
         if not 0 <= zoom <= 22:
             raise bad_input(f"zoom is 0 to 22, got {zoom}")
+        if of == MapLayerKind.DISTRICT:
+            raise bad_input("clusters group located things; districts are a map layer: mapLayer(of: DISTRICT)")
         queryset = located_list(info, _map_source(info, of, kinds, categories), SpatialFilter(bbox=bbox), None)
         return cluster_collection(queryset, cell_degrees=360 / 2**zoom / 4)

@@ -142,6 +142,10 @@ def test_members_only_layers_are_hidden_from_others(gql, partner):
         assert "mel-communes" not in [
             layer["slug"] for layer in gql("{ layers { slug } }", token=token)["data"]["layers"]
         ]
+    layer = """{ mapLayer(of: DISTRICT, layer: "mel-communes", zoom: 10) }"""
+    assert len(gql(layer, token=partner["member"])["data"]["mapLayer"]["features"]) == 95
+    for token in (partner["outsider"], None):
+        assert codes(gql(layer, token=token, expect_errors=True)) == ["NOT_FOUND"]
     every = "{ districts(first: 500) { edges { node { layer { slug } } } } }"
     slugs = {e["node"]["layer"]["slug"] for e in gql(every, token=partner["outsider"])["data"]["districts"]["edges"]}
     assert "mel-communes" not in slugs and slugs

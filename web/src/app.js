@@ -39,17 +39,15 @@ function filters() {
   return { kinds: state.kind ? [state.kind] : null, categories: state.category ? [state.category] : null };
 }
 
-// Boundaries: the districts of the chosen layer, simplified to about a pixel at the current zoom.
+// Boundaries: the districts of the chosen layer as one FeatureCollection built by PostGIS,
+// simplified to half a pixel at zoom 12 (about 19 m): the whole city's view.
 async function loadDistricts() {
   const data = await gql(
-    `query($layer: String!, $simplify: Float) {
-       districts(layer: $layer, first: 500) { edges { node { id name geometry(simplifyMeters: $simplify) } } } }`,
-    { layer: state.layer, simplify: 20 },
+    `query($layer: String!) { mapLayer(of: DISTRICT, layer: $layer, zoom: 12, limit: 5000) }`,
+    { layer: state.layer },
   );
   if (state.districts) state.districts.remove();
-  const features = data.districts.edges.map(({ node }) => ({
-    type: "Feature", geometry: node.geometry, properties: { id: node.id, name: node.name },
-  }));
+  const features = data.mapLayer.features;
   state.districts = L.geoJSON(features, {
     style: { color: "#456", weight: 1.5, fillColor: "#dfe8e4", fillOpacity: 0.6, className: "district" },
     interactive: false,
