@@ -1,4 +1,5 @@
-"""Activity per area, for analysts: every figure computed by PostgreSQL in one query per call.
+"""Activity per area, for analysts: every figure computed by PostgreSQL in one query per call,
+one grouped pass over each table's rows in the layer's districts.
 
 A district's figures count what is assigned to it (offers, needs, projects by their place;
 pledges by their need's place) and was created within the period. Small counts single people
@@ -22,47 +23,57 @@ COUNTS = ("offers", "needs", "projects", "pledges", "people", "organisations")
 
 STATS_SQL = """
 WITH period AS (SELECT %(start)s::timestamptz AS start, %(end)s::timestamptz AS stop),
+layer AS (SELECT id FROM places_district WHERE layer_id = %(layer)s),
 offers AS (
   SELECT x.district_id, o.kind, o.owner_id, o.organisation_id FROM offers_offer o
-    JOIN offers_offer_districts x ON x.offer_id = o.id, period
+    JOIN offers_offer_districts x ON x.offer_id = o.id JOIN layer ON layer.id = x.district_id, period
    WHERE o.created_at >= coalesce(period.start, '-infinity') AND o.created_at < coalesce(period.stop, 'infinity')
      AND {visible_o}),
 needs AS (
-  SELECT x.district_id, n.id, n.kind, n.owner_id, n.organisation_id FROM offers_need n
-    JOIN offers_need_districts x ON x.need_id = n.id, period
+  SELECT x.district_id, n.kind, n.owner_id, n.organisation_id FROM offers_need n
+    JOIN offers_need_districts x ON x.need_id = n.id JOIN layer ON layer.id = x.district_id, period
    WHERE n.created_at >= coalesce(period.start, '-infinity') AND n.created_at < coalesce(period.stop, 'infinity')
      AND {visible_n}),
 projects AS (
   SELECT x.district_id, p.owner_id, p.organisation_id FROM offers_project p
-    JOIN offers_project_districts x ON x.project_id = p.id, period
+    JOIN offers_project_districts x ON x.project_id = p.id JOIN layer ON layer.id = x.district_id, period
    WHERE p.created_at >= coalesce(period.start, '-infinity') AND p.created_at < coalesce(period.stop, 'infinity')
      AND {visible_p}),
-pledges AS (
-  SELECT x.district_id, pl.quantity, pl.status, n.kind FROM offers_pledge pl
+offer_kinds AS (SELECT district_id, kind, count(*) AS n FROM offers GROUP BY district_id, kind),
+need_kinds AS (SELECT district_id, kind, count(*) AS n FROM needs GROUP BY district_id, kind),
+offer_counts AS (
+  SELECT district_id, sum(n)::bigint AS n, jsonb_object_agg(kind, n) AS by_kind FROM offer_kinds GROUP BY district_id),
+need_counts AS (
+  SELECT district_id, sum(n)::bigint AS n, jsonb_object_agg(kind, n) AS by_kind FROM need_kinds GROUP BY district_id),
+project_counts AS (SELECT district_id, count(*) AS n FROM projects GROUP BY district_id),
+pledge_sums AS (
+  SELECT x.district_id, count(*) AS n, sum(pl.quantity) AS quantity,
+         sum(pl.quantity) FILTER (WHERE n.kind = 'MONEY') AS money,
+         sum(pl.quantity) FILTER (WHERE n.kind = 'MONEY' AND pl.status = 'FULFILLED') AS received
+    FROM offers_pledge pl
     JOIN offers_need n ON n.id = pl.need_id
-    JOIN offers_need_districts x ON x.need_id = n.id, period
+    JOIN offers_need_districts x ON x.need_id = n.id JOIN layer ON layer.id = x.district_id, period
    WHERE pl.status IN ('ACCEPTED', 'FULFILLED') AND {visible_n}
-     AND pl.created_at >= coalesce(period.start, '-infinity') AND pl.created_at < coalesce(period.stop, 'infinity')),
+     AND pl.created_at >= coalesce(period.start, '-infinity') AND pl.created_at < coalesce(period.stop, 'infinity')
+   GROUP BY x.district_id),
 actors AS (
-  SELECT district_id, owner_id, organisation_id FROM offers
-  UNION ALL SELECT district_id, owner_id, organisation_id FROM needs
-  UNION ALL SELECT district_id, owner_id, organisation_id FROM projects)
+  SELECT district_id, count(DISTINCT owner_id) AS people, count(DISTINCT organisation_id) AS organisations
+    FROM (SELECT district_id, owner_id, organisation_id FROM offers
+          UNION ALL SELECT district_id, owner_id, organisation_id FROM needs
+          UNION ALL SELECT district_id, owner_id, organisation_id FROM projects) AS everyone
+   GROUP BY district_id)
 SELECT d.id, d.code, d.name,
-  (SELECT count(*) FROM offers WHERE district_id = d.id),
-  (SELECT count(*) FROM needs WHERE district_id = d.id),
-  (SELECT count(*) FROM projects WHERE district_id = d.id),
-  (SELECT count(*) FROM pledges WHERE district_id = d.id),
-  (SELECT count(DISTINCT owner_id) FROM actors WHERE district_id = d.id),
-  (SELECT count(DISTINCT organisation_id) FROM actors WHERE district_id = d.id),
-  (SELECT coalesce(jsonb_object_agg(kind, n), '{}') FROM
-     (SELECT kind, count(*) AS n FROM offers WHERE district_id = d.id GROUP BY kind) k),
-  (SELECT coalesce(jsonb_object_agg(kind, n), '{}') FROM
-     (SELECT kind, count(*) AS n FROM needs WHERE district_id = d.id GROUP BY kind) k),
-  (SELECT coalesce(sum(quantity), 0) FROM pledges WHERE district_id = d.id),
-  (SELECT coalesce(sum(quantity), 0) FROM pledges WHERE district_id = d.id AND kind = 'MONEY'),
-  (SELECT coalesce(sum(quantity), 0) FROM pledges WHERE district_id = d.id AND kind = 'MONEY' AND status = 'FULFILLED'),
+  coalesce(oc.n, 0), coalesce(nc.n, 0), coalesce(pc.n, 0), coalesce(ps.n, 0),
+  coalesce(a.people, 0), coalesce(a.organisations, 0),
+  coalesce(oc.by_kind, '{}'), coalesce(nc.by_kind, '{}'),
+  coalesce(ps.quantity, 0), coalesce(ps.money, 0), coalesce(ps.received, 0),
   %(geometry)s
 FROM places_district d
+LEFT JOIN offer_counts oc ON oc.district_id = d.id
+LEFT JOIN need_counts nc ON nc.district_id = d.id
+LEFT JOIN project_counts pc ON pc.district_id = d.id
+LEFT JOIN pledge_sums ps ON ps.district_id = d.id
+LEFT JOIN actors a ON a.district_id = d.id
 WHERE d.layer_id = %(layer)s
 ORDER BY d.code, d.id
 """

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -185,7 +186,10 @@ def export_memory(server: subprocess.Popen, port: int) -> dict:
     base = f"http://127.0.0.1:{port}"
     query = '{ areaStats(layer: "mtl-boroughs") { district { id } offers } }'
     layer = httpx.post(f"{base}/graphql", json={"query": query}, timeout=120)
-    largest = max(layer.json()["data"]["areaStats"], key=lambda s: s["offers"] or 0)["district"]["id"]
+    stats = sorted(layer.json()["data"]["areaStats"], key=lambda s: s["offers"] or 0)
+    smallest, largest = stats[0]["district"]["id"], stats[-1]["district"]["id"]
+    for _ in range(6):  # warm both workers up (their first requests load code and caches)
+        httpx.get(f"{base}/exports/offers.geojson?district={smallest}", timeout=120).raise_for_status()
     before = peak_mb(workers(server))
     size, features = 0, 0
     with httpx.stream("GET", f"{base}/exports/offers.geojson?district={largest}", timeout=600) as response:
@@ -196,13 +200,19 @@ def export_memory(server: subprocess.Popen, port: int) -> dict:
     return {"features": features, "mb": size / 1e6, "grew_mb": max(a - b for a, b in zip(after, before, strict=False))}
 
 
-def ask(client: httpx.Client, base: str, query: str, variables: dict) -> int:
-    """One question over HTTP; returns the size of its answer (rows, features or bytes)."""
+def ask(client: httpx.Client, base: str, query: str, variables: dict) -> Callable[[], int]:
+    """One question over HTTP, until its whole answer has arrived; returns what checks the answer
+    and tells its size (rows, features or bytes), to be called after the clock stopped: the client's
+    JSON parsing is not the server's time."""
     if query.startswith("GET "):
         response = client.get(base + query[4:].format(**variables))
         assert response.status_code in (200, 204), response.text
-        return len(response.content)
-    body = client.post(f"{base}/graphql", json={"query": query, "variables": variables}).json()
+        return lambda: len(response.content)
+    response = client.post(f"{base}/graphql", json={"query": query, "variables": variables})
+    return lambda: answer_size(response.json())
+
+
+def answer_size(body: dict) -> int:
     assert "errors" not in body, body
     answer = next(iter(body["data"].values()))
     if isinstance(answer, dict) and "features" in answer:
@@ -244,13 +254,14 @@ def ask_all(env: dict, args, offers: int) -> list[dict]:
 def timed(client, conn, base: str, query: str, variables, sql: str, params, requests: int) -> dict:
     """Median and p95 over HTTP, median of the raw SQL, asked alternately after a warm-up."""
     for i in range(min(20, requests)):
-        ask(client, base, query, variables(i))
+        ask(client, base, query, variables(i))()
         conn.execute(sql, params(i)).fetchall()
     http, raw, sizes = [], [], []
     for i in range(requests):
         started = time.perf_counter()
-        sizes.append(ask(client, base, query, variables(i)))
+        answer = ask(client, base, query, variables(i))
         http.append(time.perf_counter() - started)
+        sizes.append(answer())
         started = time.perf_counter()
         conn.execute(sql, params(i)).fetchall()
         raw.append(time.perf_counter() - started)
@@ -273,7 +284,9 @@ def throughput(base: str, query: str, variables, *, seconds: float) -> float:
         with httpx.Client(timeout=120) as client:
             i = k
             while time.monotonic() < deadline:
-                ask(client, base, query, variables(i))
+                answer = ask(client, base, query, variables(i))
+                if not done[k]:
+                    answer()  # checked once per client: parsing answers in this process would slow the clients
                 done[k] += 1
                 i += CLIENTS
 
@@ -299,9 +312,10 @@ def compare_with_peer(env: dict, args, rows: list[dict]) -> None:
                 http = []
                 for i in range(args.requests + 20):
                     started = time.perf_counter()
-                    ask(client, base, query, variables(i))
+                    answer = ask(client, base, query, variables(i))
                     if i >= 20:
                         http.append(time.perf_counter() - started)
+                    answer()
                 mine = next(r for r in rows if r["question"] == name)
                 theirs = statistics.median(http) * 1000
                 mine["peer_median_ms"], mine["vs_peer"] = theirs, mine["http_median_ms"] / theirs

@@ -12,6 +12,7 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 
 from accounts.services import token_issue
+from offers import services
 from offers.models import Need, Offer, Pledge
 from tests.conftest import BOROUGHS, codes, load_geojson
 
@@ -127,3 +128,30 @@ def test_area_stats_refuse_bad_arguments(gql):
     now = (Offer.objects.order_by("created_at").last().created_at + timedelta(days=1)).isoformat()
     empty = gql(STATS, {"from": now})["data"]["areaStats"]
     assert all(s["offers"] == 0 and s["needs"] == 0 for s in empty)
+
+
+def test_people_organisations_and_projects_are_counted_once_per_district(gql):
+    """Distinct people and organisations across offers, needs and projects, in the borough holding
+    their place only; seeded rows have no owner, so these are the only people."""
+    from places.models import District, Organisation
+
+    User = get_user_model()
+    ana, ben, cy = (User.objects.create_user(f"{n}@example.org", password="x" * 20) for n in ("ana", "ben", "cy"))
+    staff = token_issue(user=User.objects.create_user("analyst@example.org", is_staff=True))
+    shop = Organisation.objects.create(name="Quincaillerie", kind="MERCHANT", location="SRID=4326;POINT(-73.58 45.52)")
+    shop.members.add(cy)
+    here, there = District.objects.filter(layer__slug="mtl-boroughs").order_by("code")[:2]
+    inside, elsewhere = here.geometry.point_on_surface, there.geometry.point_on_surface
+    before = {s["district"]["code"]: s for s in gql(STATS, {"from": None}, token=staff)["data"]["areaStats"]}
+    for _ in range(2):
+        services.offer_create(user=ana, title="Ladder", kind="LOAN", location=inside)
+    services.need_create(user=ben, title="Help moving", kind="VOLUNTEERING", location=inside)
+    services.project_create(user=cy, organisation=shop, title="Tool library", location=inside)
+    services.offer_create(user=cy, organisation=shop, title="Drill", kind="LOAN", location=inside)
+    services.offer_create(user=ana, title="Ladder", kind="LOAN", location=elsewhere)
+    after = {s["district"]["code"]: s for s in gql(STATS, {"from": None}, token=staff)["data"]["areaStats"]}
+    grew = {key: after[here.code][key] - before[here.code][key] for key in ("offers", "needs", "projects")}
+    assert grew == {"offers": 3, "needs": 1, "projects": 1}
+    assert (after[here.code]["people"], after[here.code]["organisations"]) == (3, 1)
+    assert (after[there.code]["people"], after[there.code]["organisations"]) == (1, 0)
+    assert after[there.code]["offers"] - before[there.code]["offers"] == 1
