@@ -8,7 +8,7 @@ Each test is written the way PostGIS can answer it from an index:
   orders them (see geoschema.pagination), ties by id;
 - inside a district: the district assignments kept on write (an indexed join);
 - inside a polygon or a viewport: planar tests on `location::geometry` (GiST on that expression),
-  the way a map draws them.
+  the way a map draws them; in a viewport, the index's box test and then the coordinates compared.
 """
 
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from django.contrib.gis.measure import D
 from django.db import connection
 from django.db.models import QuerySet
 
-from places.geo import AsGeography, AsGeometry, DistanceTo, NearBox, PointOnSurface, WithinMeters
+from places.geo import AsGeography, AsGeometry, DistanceTo, Latitude, Longitude, NearBox, PointOnSurface, WithinMeters
 from places.models import BoundaryLayer, Building, District, Organisation, PointOfInterest
 
 
@@ -49,7 +49,12 @@ def located_filter(queryset: QuerySet, spatial: SpatialQuery | None, *, by_dista
     if spatial.geometry is not None:
         queryset = queryset.alias(_planar=planar).filter(_planar__intersects=spatial.geometry)
     if spatial.bbox is not None:
-        queryset = queryset.alias(_planar=planar).filter(_planar__intersects=spatial.bbox)
+        # A point is in a rectangle when its coordinates are: what ST_Intersects answers, exactly, at
+        # a fraction of its cost on thousands of points. The box test (&&) lets the index find them.
+        west, south, east, north = spatial.bbox.extent
+        queryset = queryset.alias(
+            _planar=planar, _x=Longitude("public_location"), _y=Latitude("public_location")
+        ).filter(_planar__bboverlaps=spatial.bbox, _x__range=(west, east), _y__range=(south, north))
     return queryset
 
 

@@ -173,3 +173,16 @@ def test_a_viewport_includes_the_offers_on_its_edges(gql, all_offers):
     west, south, east, north = min(xs), min(ys), max(xs), max(ys)
     page = gql(LIST, {"spatial": {"bbox": {"west": west, "south": south, "east": east, "north": north}}, "first": 1})
     assert page["data"]["offers"]["totalCount"] == len(all_offers)
+
+
+def test_a_viewport_leaves_out_an_offer_half_a_metre_past_its_edge(gql, all_offers):
+    """The index's box test compares boxes rounded outwards (float4): it would let in an offer a few
+    decimetres outside. The coordinates are compared exactly."""
+    pk, (x, y, _) = next(iter(all_offers.items()))
+    outside = {"west": x + 4e-6, "south": y - 0.001, "east": x + 0.001, "north": y + 0.001}
+    on_edge = {**outside, "west": x}
+    for bbox, inside in ((outside, False), (on_edge, True)):
+        nodes, _ = fetch_all(gql, spatial={"bbox": bbox})
+        assert (pk in {node_pk(n) for n in nodes}) is inside
+        layer = gql("query($b: BBoxInput!) { mapLayer(of: OFFER, spatial: {bbox: $b}) }", {"b": bbox})
+        assert (pk in {int(GlobalID.from_id(f["id"]).node_id) for f in layer["data"]["mapLayer"]["features"]}) is inside
