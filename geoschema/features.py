@@ -10,7 +10,7 @@ from django.db.models import F, QuerySet
 
 from places.geo import Latitude, Longitude
 
-WEB_MERCATOR_WIDTH_M = 2 * 20037508.342789244
+WEB_MERCATOR_HALF_M = 20037508.342789244  # from the centre to an edge of the Web Mercator square
 
 # The properties a map needs, per kind of located thing: (GraphQL type, model fields).
 PROPERTIES = {
@@ -25,22 +25,15 @@ def feature_collection(queryset: QuerySet, what: str, limit: int) -> tuple[dict,
     """The rows of `queryset` (already filtered and ordered) as a FeatureCollection of at most
     `limit` features, and whether there were more."""
     type_name, fields = PROPERTIES[what]
-    columns = ("id", "public_location", "location_precision", *fields)
-    inner, params = queryset.values(*columns)[: limit + 1].query.sql_with_params()
+    rows = queryset.values("id", "public_location", "location_precision", *fields)
     properties = ", ".join(f"'{name}', t.{name}" for name in fields)
-    sql = f"""
-        SELECT count(*), coalesce(json_agg(json_build_object(
-                 'type', 'Feature',
-                 'id', encode(convert_to('{type_name}:' || t.id, 'UTF8'), 'base64'),
-                 'geometry', ST_AsGeoJSON(t.public_location, 7)::json,
-                 'properties', json_build_object('precision', t.location_precision, {properties})
-               ) ORDER BY t.rn) FILTER (WHERE t.rn <= %s), '[]')::text
-          FROM (SELECT q.*, row_number() OVER () AS rn FROM ({inner}) AS q) AS t
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [limit, *params])  # the FILTER placeholder comes first in the text
-        count, features = cursor.fetchone()
-    return {"type": "FeatureCollection", "features": orjson.Fragment(features)}, count > limit
+    return _capped_collection(
+        rows,
+        limit,
+        type_name,
+        geometry="t.public_location",
+        properties=f"'precision', t.location_precision, {properties}",
+    )
 
 
 def district_collection(queryset: QuerySet, limit: int, zoom: int | None) -> tuple[dict, bool]:
@@ -48,30 +41,39 @@ def district_collection(queryset: QuerySet, limit: int, zoom: int | None) -> tup
     `limit` features, and whether there were more. With `zoom`, each boundary is simplified to half
     a screen pixel at that zoom (ST_SimplifyPreserveTopology in Web Mercator metres, as in the
     districts' vector tiles): a whole city's boundaries in a few kilobytes."""
-    rows = queryset.values("id", "code", "name", "geometry", layer_slug=F("layer__slug"))[: limit + 1]
-    inner, params = rows.query.sql_with_params()
-    geometry, simplify = "t.geometry", []
+    rows = queryset.values("id", "code", "name", "geometry", layer_slug=F("layer__slug"))
+    geometry, simplify = "t.geometry", ()
     if zoom is not None:
         geometry = "ST_Transform(ST_SimplifyPreserveTopology(ST_Transform(t.geometry, 3857), %s), 4326)"
-        simplify = [half_pixel_m(zoom)]
+        simplify = (half_pixel_m(zoom),)
+    properties = "'code', t.code, 'name', t.name, 'layer', t.layer_slug"
+    return _capped_collection(rows, limit, "District", geometry, properties, geometry_params=simplify)
+
+
+def _capped_collection(
+    rows: QuerySet, limit: int, type_name: str, geometry: str, properties: str, geometry_params: tuple = ()
+) -> tuple[dict, bool]:
+    """`rows` (a values() queryset with an `id`) as Features of `geometry` and `properties` (SQL on
+    the row `t`), at most `limit` of them, in one statement; and whether there were more."""
+    inner, params = rows[: limit + 1].query.sql_with_params()
     sql = f"""
         SELECT count(*), coalesce(json_agg(json_build_object(
                  'type', 'Feature',
-                 'id', encode(convert_to('District:' || t.id, 'UTF8'), 'base64'),
+                 'id', encode(convert_to('{type_name}:' || t.id, 'UTF8'), 'base64'),
                  'geometry', ST_AsGeoJSON({geometry}, 7)::json,
-                 'properties', json_build_object('code', t.code, 'name', t.name, 'layer', t.layer_slug)
+                 'properties', json_build_object({properties})
                ) ORDER BY t.rn) FILTER (WHERE t.rn <= %s), '[]')::text
           FROM (SELECT q.*, row_number() OVER () AS rn FROM ({inner}) AS q) AS t
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*simplify, limit, *params])  # in the order of the placeholders in the text
+        cursor.execute(sql, [*geometry_params, limit, *params])  # in the order of the placeholders in the text
         count, features = cursor.fetchone()
     return {"type": "FeatureCollection", "features": orjson.Fragment(features)}, count > limit
 
 
 def half_pixel_m(zoom: int) -> float:
     """Half a 256-pixel tile's pixel at `zoom`, in Web Mercator metres."""
-    return WEB_MERCATOR_WIDTH_M / 256 / 2**zoom / 2
+    return 2 * WEB_MERCATOR_HALF_M / 256 / 2**zoom / 2
 
 
 def clusters(queryset: QuerySet, cell_degrees: float) -> dict:

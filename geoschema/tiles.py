@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import only_visible, visible_layers
 from events import selectors as event_selectors
 from geoschema.errors import Code
+from geoschema.features import WEB_MERCATOR_HALF_M
 from offers import selectors as offer_selectors
 from places import selectors as place_selectors
 from places.geo import AsGeometry
@@ -30,7 +31,6 @@ POINTS_MIN_ZOOM = 12
 MAX_ZOOM = 22
 EXTENT = 4096
 MAX_AGE_S = 60
-WEB_MERCATOR_HALF = 20037508.342789244
 
 
 class TileError(Exception):
@@ -113,7 +113,7 @@ def _districts_mvt(request: HttpRequest, z: int, x: int, y: int) -> bytes:
     layer = place_selectors.layer_by_slug(slug, visible=visible_layers(request.user))
     if layer is None:
         raise TileError(404, Code.NOT_FOUND, f"no boundary layer {slug!r}: the `layers` query lists them")
-    pixel_m = 2 * WEB_MERCATOR_HALF / 2**z / EXTENT
+    pixel_m = 2 * WEB_MERCATOR_HALF_M / 2**z / EXTENT
     query = f"""
         SELECT ST_AsMVT(t, 'districts', {EXTENT}, 'geom') FROM (
           SELECT encode(convert_to('District:' || d.id, 'UTF8'), 'base64') AS id, d.code, d.name,

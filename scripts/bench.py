@@ -15,7 +15,6 @@ of every size side by side and the issue's targets, each PASS or MISS.
 import argparse
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,8 @@ import django  # noqa: E402
 django.setup()
 
 import peer  # noqa: E402
-from bench_questions import CORE, gid, questions  # noqa: E402
+from bench_questions import centres as bench_centres  # noqa: E402
+from bench_questions import gid, questions  # noqa: E402
 
 from offers.stats import stats_query  # noqa: E402
 
@@ -223,8 +223,7 @@ def answer_size(body: dict) -> int:
 
 
 def ask_all(env: dict, args, offers: int) -> list[dict]:
-    rng = random.Random(42)
-    centres = [{"x": rng.uniform(CORE[0], CORE[2]), "y": rng.uniform(CORE[1], CORE[3])} for _ in range(50)]
+    centres = bench_centres()
     with psycopg.connect(sql_url(env)) as conn:
         districts = [row[0] for row in conn.execute("SELECT id FROM places_district ORDER BY id")]
         needs = [row[0] for row in conn.execute("SELECT id FROM offers_need ORDER BY id % 9973, id LIMIT 200")]
@@ -300,8 +299,7 @@ def throughput(base: str, query: str, variables, *, seconds: float) -> float:
 
 def compare_with_peer(env: dict, args, rows: list[dict]) -> None:
     """PostGraphile on the same database, asked the radius and nearest questions the same way."""
-    rng = random.Random(42)
-    centres = [{"x": rng.uniform(CORE[0], CORE[2]), "y": rng.uniform(CORE[1], CORE[3])} for _ in range(50)]
+    centres = bench_centres()
     server = peer.start(sql_url(env), args.port + 1)
     try:
         base = f"http://127.0.0.1:{args.port + 1}"

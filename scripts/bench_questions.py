@@ -2,6 +2,7 @@
 raw SQL of the same question through psycopg, with the variables of its i-th asking."""
 
 import math
+import random
 from base64 import b64encode
 
 CORE = (-73.70, 45.47, -73.55, 45.58)  # where the centres of the questions are drawn
@@ -68,6 +69,12 @@ DISTRICT = """query($d: ID!) { offers(spatial: {withinDistrict: $d}, first: 100)
 DISTRICT_SQL = """SELECT o.id, o.title, o.kind, ST_AsGeoJSON(o.public_location), count(*) OVER ()
   FROM offers_offer o JOIN offers_offer_districts od ON od.offer_id = o.id
  WHERE od.district_id = %(d)s ORDER BY o.id LIMIT 100"""
+
+
+def centres(count: int = 50) -> list[dict]:
+    """Where the questions are asked, the same every run."""
+    rng = random.Random(42)
+    return [{"x": rng.uniform(CORE[0], CORE[2]), "y": rng.uniform(CORE[1], CORE[3])} for _ in range(count)]
 
 
 def gid(pk: int, kind: str = "District") -> str:

@@ -5,7 +5,6 @@ scripts/bench_questions.py answers what the API answers, so that the ratios comp
 
 import base64
 import json
-import random
 import sys
 from pathlib import Path
 
@@ -24,16 +23,13 @@ ASKINGS = range(6)  # the first centres the benchmark asks about
 
 @pytest.fixture(scope="module")
 def questions(django_db_setup, django_db_blocker):
-    rng = random.Random(42)
-    core = bench_questions.CORE
-    centres = [{"x": rng.uniform(core[0], core[2]), "y": rng.uniform(core[1], core[3])} for _ in range(50)]
     with django_db_blocker.unblock():
         boroughs = District.objects.filter(layer__slug="mtl-boroughs").order_by("id")
         districts = list(boroughs.values_list("id", flat=True))
         with connection.cursor() as cursor:
             cursor.execute("SELECT id FROM offers_need ORDER BY id % 9973, id LIMIT 200")
             needs = [row[0] for row in cursor.fetchall()]
-    found = bench_questions.questions(centres, districts, needs, ("", {}))
+    found = bench_questions.questions(bench_questions.centres(), districts, needs, ("", {}))
     return {name.split(",")[0]: (query, variables, sql, params) for name, query, variables, sql, params in found}
 
 
