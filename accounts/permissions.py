@@ -186,6 +186,30 @@ def sees_exact_location(request, thing) -> bool:
     return (type(thing).__name__, thing.pk) in memo["revealed"]
 
 
+def exact_location_sql(request, model, table: str) -> tuple[str, list]:
+    """`sees_exact_location` as an SQL condition on the rows of `model` in `table`, and its
+    parameters: the same rule for pages that PostgreSQL builds (geoschema.compiled)."""
+    exact = f"{table}.location_precision = 'EXACT'"
+    user = request.user
+    if not user.is_authenticated:
+        return exact, []
+    if user.is_staff:
+        return "true", []
+    columns = {field.attname for field in model._meta.concrete_fields}
+    memo = _memo(request)
+    revealed = [pk for name, pk in memo["revealed"] if name == model.__name__]
+    conditions, params = [exact], []
+    if "owner_id" in columns:
+        conditions.append(f"{table}.owner_id = %s")
+        params.append(user.pk)
+    if "organisation_id" in columns:
+        conditions.append(f"{table}.organisation_id = ANY(%s)")
+        params.append(sorted(memo["organisations"]))
+    conditions.append(f"{table}.id = ANY(%s)")
+    params.append(revealed)
+    return f"({' OR '.join(conditions)})", params
+
+
 def shown_distance(request, thing, distance_m: float | None) -> float | None:
     """A distance as the caller may see it: rounded to 100 m unless they see the exact place."""
     if distance_m is None or sees_exact_location(request, thing):

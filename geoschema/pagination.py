@@ -22,6 +22,7 @@ from strawberry_django.pagination import get_total_count
 from strawberry_django.relay import DjangoListConnection
 from strawberry_django.relay.list_connection import _should_optimize_total_count
 
+from geoschema import compiled
 from geoschema.errors import bad_input, limit_exceeded
 from places.geo import DistanceTo, KnnTo, NearBox
 
@@ -75,6 +76,15 @@ class GeoConnection(DjangoListConnection[relay.NodeType]):
         # sorts them and counts them (a window function) is then cheaper than a bound and a count.
         narrow = last is None and before is None and not _should_optimize_total_count(info)
         window = _nearest_window(nodes, after=after, first=first) if narrow else None
+        if (
+            last is None
+            and before is None
+            and isinstance(nodes, models.QuerySet)
+            and settings.QUARTIER["COMPILED_PAGES"]
+        ):
+            built = compiled.page(nodes if window is None else window, info, first=first, after=after)
+            if built is not None:
+                return built
         if window is None:
             return super().resolve_connection(
                 nodes, info=info, before=before, after=after, first=first, last=last, **kwargs

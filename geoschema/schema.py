@@ -20,6 +20,7 @@ from events.graphql.mutations import Mutation as EventsMutation
 from events.graphql.schema import Query as EventsQuery
 from feed.graphql.mutations import Mutation as FeedMutation
 from feed.graphql.schema import Query as FeedQuery
+from geoschema import compiled
 from geoschema.routers import PrimaryForMutations
 from geoschema.scalars import GEOJSON_SCALAR, GeoJSON
 from matching.graphql.schema import Query as MatchingQuery
@@ -50,6 +51,7 @@ LIMIT_RULES = [
 schema = Schema(
     query=Query,
     mutation=Mutation,
+    execution_context_class=compiled.ExecutionContext,
     config=StrawberryConfig(relay_max_results=limits["PAGE_SIZE_MAX"], scalar_map={GeoJSON: GEOJSON_SCALAR}),
     extensions=[
         DjangoOptimizerExtension,

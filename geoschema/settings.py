@@ -163,6 +163,8 @@ QUARTIER = {
     "TOKEN_DAYS": int(os.environ.get("QUARTIER_TOKEN_DAYS", "30")),
     "LOGIN_MAX_FAILURES": int(os.environ.get("QUARTIER_LOGIN_MAX_FAILURES", "5")),
     "LOGIN_WINDOW_MINUTES": int(os.environ.get("QUARTIER_LOGIN_WINDOW_MINUTES", "15")),
+    # Pages of plain fields built as JSON by PostgreSQL (geoschema.compiled); 0 resolves every field in Python.
+    "COMPILED_PAGES": os.environ.get("QUARTIER_COMPILED_PAGES", "1") == "1",
 }
 
 # A partner's GeoJSON travels in the request body: allow a little more than the import limit.

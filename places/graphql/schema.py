@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from strawberry import relay
 
 from accounts.permissions import visible_layers
+from geoschema import compiled
 from geoschema.errors import not_found
 from geoschema.located import OrderBy
 from geoschema.pagination import GeoConnection
@@ -36,7 +37,9 @@ def located_list(
 ) -> QuerySet:
     by_distance = order_by == OrderBy.DISTANCE
     query = spatial_query(info, spatial, by_distance)
-    return selectors.located_filter(ordered(queryset, order_by), query, by_distance=by_distance)
+    return compiled.unoptimized(
+        selectors.located_filter(ordered(queryset, order_by), query, by_distance=by_distance), info
+    )
 
 
 def layer_or_error(info: strawberry.Info, slug: str, version: int | None = None) -> BoundaryLayer:

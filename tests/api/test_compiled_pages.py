@@ -1,0 +1,182 @@
+"""Pages built by PostgreSQL (geoschema.compiled) answer exactly what the typed resolvers answer.
+
+Given the same query, variables and caller, when it is answered once with compiled pages and once
+with every field resolved in Python (QUARTIER["COMPILED_PAGES"] off), then the two answers are the
+same JSON: ids, texts, enums, decimals, timestamps, locations, distances, precisions, cursors,
+pageInfo and totalCount, for anonymous callers and for those who may see exact places (the owner,
+an organisation's member, the other side of an accepted pledge, staff)."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from strawberry.relay import to_base64
+
+from accounts.models import Community, Membership
+from accounts.services import token_issue
+from offers import services
+from offers.models import Need, Offer
+from places.models import District, Organisation
+
+pytestmark = pytest.mark.django_db
+P = {"longitude": -73.5800, "latitude": 45.5200}
+ALL_OFFER_FIELDS = """__typename id title description kind categories quantity unit availableFrom availableUntil
+  createdAt status serviceRadiusMeters location distanceMeters locationPrecision"""
+QUERIES = {
+    "nearest, every plain field": (
+        """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 1500}}, orderBy: DISTANCE,
+           first: 40) { edges { cursor node { %s } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+        % ALL_OFFER_FIELDS
+    ),
+    "radius with totalCount, second page": (
+        """query($p: PointInput!, $after: String) { offers(spatial: {near: {point: $p, radiusMeters: 1500}},
+           orderBy: DISTANCE, first: 25, after: $after) { totalCount __typename pageInfo { __typename hasNextPage
+           hasPreviousPage endCursor } edges { __typename cursor node { id distanceMeters location } } } }"""
+    ),
+    "past the end, counted": (
+        """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 300}}, first: 10,
+           after: "%s") { totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor } } }"""
+        % to_base64("arrayconnection", 5000)
+    ),
+    "first: 0": """{ offers(first: 0) { totalCount edges { node { id } } pageInfo { hasNextPage } } }""",
+    "aliases, fragments and two lists": (
+        """fragment Where on Located { location distanceMeters }
+        query($p: PointInput!) {
+          near: offers(spatial: {near: {point: $p, radiusMeters: 800}}, kinds: [LODGING, MATERIAL, MEAL],
+                       orderBy: DISTANCE, first: 15) {
+            n: totalCount e: edges { c: cursor n: node { i: id ...Where ... on Offer { t: title k: kind } } } }
+          newest: offers(orderBy: NEWEST, first: 5) { edges { node { id createdAt ...on Node { id } } } } }"""
+    ),
+    "viewport, categories": (
+        """{ offers(spatial: {bbox: {west: -73.60, south: 45.50, east: -73.56, north: 45.53}},
+             categories: ["tools", "furniture"], first: 30) { totalCount edges { node { id title categories
+             location locationPrecision } } } }"""
+    ),
+    "inside a district": (
+        """query($d: ID!) { needs(spatial: {withinDistrict: $d}, first: 30) { totalCount edges { node { id title
+           kind deadline searchRadiusMeters quantity unit location locationPrecision status } } } }"""
+    ),
+    "inside a polygon": (
+        """{ projects(spatial: {withinGeometry: {type: "Polygon", coordinates: [[[-73.62, 45.49], [-73.54, 45.49],
+           [-73.54, 45.55], [-73.62, 45.55], [-73.62, 45.49]]]}}, first: 50) { totalCount edges { node { id title
+           status fundingGoal startsOn endsOn createdAt location } } } }"""
+    ),
+    "points of interest nearest": (
+        """query($p: PointInput!) { pointsOfInterest(spatial: {near: {point: $p, radiusMeters: 2000}},
+           orderBy: DISTANCE, first: 30) { edges { node { id name categories address location distanceMeters
+           locationPrecision } } } }"""
+    ),
+}
+
+
+@pytest.fixture
+def callers():
+    """Anonymous, and four people who see some exact places: an owner of coarse offers, a member of
+    an organisation posting a coarse offer, the other side of an accepted pledge, and staff."""
+    User = get_user_model()
+    owner = User.objects.create_user("owner@example.org", password="x" * 20)
+    member = User.objects.create_user("member@example.org", password="x" * 20)
+    helped = User.objects.create_user("helped@example.org", password="x" * 20)
+    staff = User.objects.create_user("staff@example.org", password="x" * 20, is_staff=True)
+    org = Organisation.objects.create(name="Atelier", kind="ASSOCIATION", location=Point(-73.581, 45.521, srid=4326))
+    org.members.add(member)
+    coop = Community.objects.create(name="Coop", kind="COOPERATIVE")
+    Membership.objects.create(community=coop, user=member, role=Membership.Role.MANAGER)
+    near = lambda dx, dy: Point(P["longitude"] + dx, P["latitude"] + dy, srid=4326)  # noqa: E731
+    title = 'Ladder "5 m" — échelle\ttab'
+    services.offer_create(user=owner, title=title, kind="LOAN", location=near(0.001, 0.0004), location_precision="BLOCK")
+    services.offer_create(
+        user=owner, title="Room", kind="LODGING", location=near(-0.002, 0.001), location_precision="BUILDING",
+        quantity=Decimal("2.50"), unit="nights", categories=["furniture"],
+    )  # fmt: skip
+    services.offer_create(
+        user=member, organisation=org, title="Workshop tools", kind="MATERIAL", location=near(0.0005, -0.0007),
+        location_precision="BLOCK", categories=["tools"],
+    )  # fmt: skip
+    services.offer_create(
+        user=member, community=coop, title="Members' drill", kind="MATERIAL", location=near(0.0002, 0.0002)
+    )
+    lent = services.offer_create(
+        user=owner, title="Boxes", kind="MATERIAL", location=near(0.0012, 0.0011), location_precision="BLOCK",
+        quantity=Decimal(3),
+    )  # fmt: skip
+    need = services.need_create(
+        user=helped, title="Moving boxes", kind="MATERIAL", location=near(-0.0011, -0.0003),
+        location_precision="BLOCK", quantity=Decimal(3),
+    )  # fmt: skip
+    pledge = services.pledge_create(user=owner, offer=lent, need=need, quantity=Decimal(2))
+    services.pledge_respond(user=helped, pledge=pledge, accept=True)
+    return {
+        "anonymous": None,
+        **{name: token_issue(user=user) for name, user in (("owner", owner), ("member", member), ("helped", helped))},
+        "staff": token_issue(user=staff),
+    }
+
+
+def both_ways(gql, settings, query: str, variables: dict, token: str | None) -> tuple[dict, dict, int]:
+    """The answer with compiled pages, the typed answer, and how many compiled SQL queries ran."""
+    settings.QUARTIER = {**settings.QUARTIER, "COMPILED_PAGES": True}
+    with CaptureQueriesContext(connection) as queries:
+        compiled = gql(query, variables, token=token)
+    built = sum("json_build_object" in q["sql"] for q in queries.captured_queries)
+    settings.QUARTIER = {**settings.QUARTIER, "COMPILED_PAGES": False}
+    typed = gql(query, variables, token=token)
+    return compiled, typed, built
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+def test_a_compiled_page_is_the_typed_page(gql, settings, callers, name):
+    district = District.objects.filter(layer__slug="mtl-boroughs", name__contains="Plateau").get()
+    variables = {"p": P, "d": to_base64("District", district.pk), "after": to_base64("arrayconnection", 24)}
+    query = QUERIES[name]
+    used = {k: v for k, v in variables.items() if f"${k}" in query}
+    for caller, token in callers.items():
+        compiled, typed, built = both_ways(gql, settings, query, used, token)
+        assert compiled == typed, f"{name}, seen by {caller}"
+        assert built == query.count("first:"), f"{name}: each list answered by one compiled query"
+    assert any(typed["data"][key] for key in typed["data"]), "the question has an answer to compare"
+
+
+def test_compiled_pages_show_each_caller_what_they_may_see(gql, settings, callers):
+    """The exact places, distances and precision that tell the callers apart, through the compiled path."""
+    query = QUERIES["nearest, every plain field"]
+    answers = {}
+    for caller, token in callers.items():
+        compiled, _, built = both_ways(gql, settings, query, {"p": P}, token)
+        assert built == 1
+        answers[caller] = {e["node"]["title"]: e["node"] for e in compiled["data"]["offers"]["edges"]}
+    boxes = {caller: answer["Boxes"] for caller, answer in answers.items()}
+    assert boxes["anonymous"]["locationPrecision"] == "BLOCK"
+    assert boxes["anonymous"]["distanceMeters"] % 100 == 0, "a stranger's distance is rounded"
+    for caller in ("owner", "helped", "staff"):  # the owner, the pledge's other side, staff
+        assert boxes[caller]["locationPrecision"] == "EXACT", caller
+        assert boxes[caller]["location"] != boxes["anonymous"]["location"], caller
+    assert answers["member"]["Workshop tools"]["locationPrecision"] == "EXACT", "the organisation's member"
+    assert answers["anonymous"]["Workshop tools"]["locationPrecision"] == "BLOCK"
+    assert "Members' drill" in answers["member"] and "Members' drill" not in answers["owner"], "members only"
+
+
+def test_a_selection_of_related_objects_takes_the_typed_path(gql, settings, callers):
+    query = """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 800}}, first: 5) {
+      edges { node { id district { name } } } } }"""
+    compiled, typed, built = both_ways(gql, settings, query, {"p": P}, None)
+    assert built == 0 and compiled == typed
+    assert all(e["node"]["district"]["name"] for e in typed["data"]["offers"]["edges"])
+
+
+def test_rows_with_unusual_values_survive_the_sql_json(gql, settings, callers):
+    """Quotes, tabs and accents in texts, a decimal's trailing zeros, microseconds in a timestamp."""
+    offer = Offer.objects.get(title__startswith="Ladder")
+    Offer.objects.filter(pk=offer.pk).update(description='a "quoted"\nline\\ and \u2028 é')
+    Need.objects.filter(title="Moving boxes").update(quantity=Decimal("3.10"))
+    query = """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 400}}, first: 50) {
+      edges { node { title description createdAt quantity } } }
+      needs(spatial: {near: {point: $p, radiusMeters: 400}}, first: 50) { edges { node { quantity } } } }"""
+    compiled, typed, built = both_ways(gql, settings, query, {"p": P}, None)
+    assert built == 2 and compiled == typed
+    ladder = next(e["node"] for e in compiled["data"]["offers"]["edges"] if e["node"]["title"].startswith("Ladder"))
+    assert ladder["description"] == 'a "quoted"\nline\\ and \u2028 é'
+    assert "3.10" in [e["node"]["quantity"] for e in compiled["data"]["needs"]["edges"]]
