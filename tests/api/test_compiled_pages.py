@@ -28,8 +28,8 @@ ALL_OFFER_FIELDS = """__typename id title description kind categories quantity u
 QUERIES = {
     "nearest, every plain field": (
         """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 1500}}, orderBy: DISTANCE,
-           first: 40) { edges { cursor node { %s } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
-        % ALL_OFFER_FIELDS
+           first: 40) { edges { cursor node { FIELDS } } pageInfo { hasNextPage hasPreviousPage startCursor
+           endCursor } } }""".replace("FIELDS", ALL_OFFER_FIELDS)
     ),
     "radius with totalCount, second page": (
         """query($p: PointInput!, $after: String) { offers(spatial: {near: {point: $p, radiusMeters: 1500}},
@@ -38,8 +38,8 @@ QUERIES = {
     ),
     "past the end, counted": (
         """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 300}}, first: 10,
-           after: "%s") { totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor } } }"""
-        % to_base64("arrayconnection", 5000)
+           after: "CURSOR") { totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage
+           startCursor } } }""".replace("CURSOR", to_base64("arrayconnection", 5000))
     ),
     "first: 0": """{ offers(first: 0) { totalCount edges { node { id } } pageInfo { hasNextPage } } }""",
     "aliases, fragments and two lists": (
@@ -87,7 +87,9 @@ def callers():
     Membership.objects.create(community=coop, user=member, role=Membership.Role.MANAGER)
     near = lambda dx, dy: Point(P["longitude"] + dx, P["latitude"] + dy, srid=4326)  # noqa: E731
     title = 'Ladder "5 m" — échelle\ttab'
-    services.offer_create(user=owner, title=title, kind="LOAN", location=near(0.001, 0.0004), location_precision="BLOCK")
+    services.offer_create(
+        user=owner, title=title, kind="LOAN", location=near(0.001, 0.0004), location_precision="BLOCK"
+    )
     services.offer_create(
         user=owner, title="Room", kind="LODGING", location=near(-0.002, 0.001), location_precision="BUILDING",
         quantity=Decimal("2.50"), unit="nights", categories=["furniture"],
