@@ -11,7 +11,7 @@ cursors, `pageInfo` and `totalCount` are put around the rows' JSON as text. Anyt
 related object such as `district`, a field with arguments, `last`/`before`, a directive) takes the
 typed path; both give the same answer, which tests/api/test_compiled_pages.py checks field by field.
 
-The privacy rules stay those of accounts.permissions: `exact_location_q` is `sees_exact_location`
+The privacy rules stay those of accounts.permissions: `exact_location_sql` is `sees_exact_location`
 as a condition on the rows, so the exact place, the rounding of distances and `locationPrecision`
 follow the same rule in SQL as in Python.
 """
@@ -22,6 +22,7 @@ from functools import cache
 import orjson
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.db.models import Count, Window
 from django.db.models.expressions import RawSQL
@@ -57,8 +58,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 
 def _point(column: str) -> str:
-    x, y = f"ST_X(({column})::geometry)", f"ST_Y(({column})::geometry)"
-    return f"CASE WHEN {column} IS NULL THEN NULL ELSE json_build_object('type', 'Point', 'coordinates', json_build_array({x}, {y})) END"  # noqa: E501
+    """A GeoJSON Point with the coordinates that the typed `location` sends (ST_X, ST_Y: unrounded)."""
+    coordinates = f"json_build_array(ST_X(({column})::geometry), ST_Y(({column})::geometry))"
+    point = f"json_build_object('type', 'Point', 'coordinates', {coordinates})"
+    return f"CASE WHEN {column} IS NULL THEN NULL ELSE {point} END"
 
 
 def _iso(column: str) -> str:
@@ -87,7 +90,7 @@ def _column(model: type[models.Model], field, graphql_type) -> str | None:
         return None
     try:
         column = model._meta.get_field(definition.django_name)
-    except Exception:  # noqa: BLE001 - not a model field: a property, a reverse relation
+    except FieldDoesNotExist:  # a property, a method
         return None
     if column.is_relation or not column.concrete:
         return None
@@ -228,10 +231,9 @@ def _node_json(plan: Plan, nodes: models.QuerySet, request) -> RawSQL:
     plain = _plain_fields(plan.node_type, model)
     exact, exact_params = exact_location_sql(request, model, table)
     distance = nodes.query.annotations.get("distance_meters")
-    if isinstance(distance, DistanceTo):
-        origin = distance.origin
-        distance_sql = f"ST_Distance({table}.public_location, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography)"
-        distance_params = [float(origin.x), float(origin.y)]
+    if isinstance(distance, DistanceTo):  # the list's own distance, written out again for the JSON
+        distance_sql = distance.sql.format(column=f"{table}.{quote(distance.column_name)}")
+        distance_params = list(distance.numbers)
     else:
         distance_sql, distance_params = "NULL::float8", []
     step = DISTANCE_ROUNDING_M

@@ -37,7 +37,7 @@ def cursor_offset(cursor: str | None, argument: str) -> int | None:
         return None
     try:
         prefix, position = relay.from_base64(cursor)
-        if prefix != CURSOR_PREFIX:
+        if prefix != CURSOR_PREFIX or int(position) < 0:
             raise ValueError(prefix)
         return int(position)
     except (ValueError, TypeError) as exc:

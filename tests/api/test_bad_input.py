@@ -5,7 +5,7 @@ import json
 
 import pytest
 from django.test import Client
-from strawberry.relay import GlobalID
+from strawberry.relay import GlobalID, to_base64
 
 from offers.models import Need, Offer
 from places.models import District, PointOfInterest
@@ -105,6 +105,7 @@ CASES = {
     "page too large": ({"first": 501}, "LIMIT_EXCEEDED", "at most 500"),
     "negative page": ({"first": -1}, "BAD_INPUT", "0 or more"),
     "cursor from elsewhere": ({"spatial": near(), "orderBy": "DISTANCE", "after": "bm9wZQ=="}, "BAD_INPUT", "cursor"),
+    "cursor before the start": ({"after": to_base64("arrayconnection", -5)}, "BAD_INPUT", "cursor"),
     "distance order without a point": ({"orderBy": "DISTANCE"}, "BAD_INPUT", "near"),
 }
 
