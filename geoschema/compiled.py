@@ -265,6 +265,11 @@ def _dumps(value) -> str:
     return orjson.dumps(value).decode()
 
 
+def _object(fields: list[SelectedField], values: dict[str, str]) -> str:
+    """A JSON object of the asked `fields` (under their aliases), from each field's JSON text."""
+    return "{" + ",".join(f"{_dumps(field.alias or field.name)}:{values[field.name]}" for field in fields) + "}"
+
+
 def page(nodes: models.QuerySet, info: Info, *, first: int, after: str | None) -> Prebuilt | None:
     """The page of `nodes` (first/after) that `info` asks for, built in SQL; None when the
     selection needs the typed path."""
@@ -287,18 +292,11 @@ def page(nodes: models.QuerySet, info: Info, *, first: int, after: str | None) -
     if counted:
         total = fetched[0][1] if fetched else nodes.count()  # past the end, the window counted nothing
     cursors = [relay.to_base64("arrayconnection", start + i) for i in range(len(fetched))]
-    edges = []
-    for (json, _), cursor in zip(fetched, cursors, strict=True):
-        parts = []
-        for field in selection.edge:
-            key = _dumps(field.alias or field.name)
-            if field.name == "node":
-                parts.append(f"{key}:{json}")
-            elif field.name == "cursor":
-                parts.append(f'{key}:"{cursor}"')
-            else:
-                parts.append(f"{key}:{_dumps(selection.edge_type.name)}")
-        edges.append("{" + ",".join(parts) + "}")
+    edge_typename = _dumps(selection.edge_type.name)
+    edges = [
+        _object(selection.edge, {"node": json, "cursor": f'"{cursor}"', "__typename": edge_typename})
+        for (json, _), cursor in zip(fetched, cursors, strict=True)
+    ]
     page_info = {
         "hasNextPage": has_next,
         "hasPreviousPage": start > 0,
@@ -306,16 +304,10 @@ def page(nodes: models.QuerySet, info: Info, *, first: int, after: str | None) -
         "endCursor": cursors[-1] if cursors else None,
         "__typename": _leaf(selection.connection_type.fields["pageInfo"].type)[0].name,
     }
-    parts = []
-    for field in selection.connection:
-        key = _dumps(field.alias or field.name)
-        if field.name == "edges":
-            parts.append(f"{key}:[{','.join(edges)}]")
-        elif field.name == "totalCount":
-            parts.append(f"{key}:{_dumps(total)}")
-        elif field.name == "pageInfo":
-            asked = {(f.alias or f.name): page_info[f.name] for f in selection.page_info}
-            parts.append(f"{key}:{_dumps(asked)}")
-        else:
-            parts.append(f"{key}:{_dumps(selection.connection_type.name)}")
-    return Prebuilt(orjson.Fragment("{" + ",".join(parts) + "}"))
+    connection = {
+        "edges": f"[{','.join(edges)}]",
+        "totalCount": _dumps(total),
+        "pageInfo": _object(selection.page_info, {name: _dumps(value) for name, value in page_info.items()}),
+        "__typename": _dumps(selection.connection_type.name),
+    }
+    return Prebuilt(orjson.Fragment(_object(selection.connection, connection)))
