@@ -270,15 +270,13 @@ def _object(fields: list[SelectedField], values: dict[str, str]) -> str:
     return "{" + ",".join(f"{_dumps(field.alias or field.name)}:{values[field.name]}" for field in fields) + "}"
 
 
-def page(nodes: models.QuerySet, info: Info, *, first: int, after: str | None) -> Prebuilt | None:
-    """The page of `nodes` (first/after) that `info` asks for, built in SQL; None when the
-    selection needs the typed path."""
+def page(nodes: models.QuerySet, info: Info, *, first: int, start: int) -> Prebuilt | None:
+    """The page of `nodes` (`first` rows from position `start`) that `info` asks for, built in SQL;
+    None when the selection needs the typed path."""
     selection = plan(info, nodes.model)
     if selection is None:
         return None
     node = _node_json(selection, nodes, info.context.request) if selection.node else RawSQL("'{}'", [])
-    start = relay.from_base64(after)[1] if after else None
-    start = int(start) + 1 if start is not None else 0
     counted = any(f.name == "totalCount" for f in selection.connection)
     rows = nodes.prefetch_related(None).annotate(_node=node)
     if counted:  # counted in the same pass, as strawberry-django does

@@ -76,14 +76,10 @@ class GeoConnection(DjangoListConnection[relay.NodeType]):
         # sorts them and counts them (a window function) is then cheaper than a bound and a count.
         narrow = last is None and before is None and not _should_optimize_total_count(info)
         window = _nearest_window(nodes, after=after, first=first) if narrow else None
-        if (
-            last is None
-            and before is None
-            and isinstance(nodes, models.QuerySet)
-            and settings.QUARTIER["COMPILED_PAGES"]
-        ):
-            built = compiled.page(nodes if window is None else window, info, first=first, after=after)
-            if built is not None:
+        if isinstance(nodes, models.QuerySet):
+            start = cursor_offset(after, "after") + 1 if after else 0
+            built = compiled.page(nodes if window is None else window, info, first=first, start=start)
+            if built is not None:  # a selection of plain fields: the page as PostgreSQL built it
                 return built
         if window is None:
             return super().resolve_connection(

@@ -1,6 +1,6 @@
 """SQL expressions on locations that Django has no name for, shared by every app."""
 
-from django.contrib.gis.db.models import GeometryField, PointField
+from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.geos import Point
 from django.db.models import BooleanField, Expression, F, FloatField, Func, IntegerField, Value
 
@@ -44,19 +44,7 @@ class ColumnIfAny(Expression):
         return column.resolve_expression(query, *args, **kwargs)
 
 
-class GeographyPoint(Expression):
-    """A literal WGS84 point as geography, its coordinates passed as parameters."""
-
-    output_field = PointField(geography=True, srid=4326)
-
-    def __init__(self, point: Point):
-        super().__init__()
-        self.coordinates = [float(point.x), float(point.y)]
-
-    def as_sql(self, compiler, connection):
-        return POINT_SQL, list(self.coordinates)
-
-
+# A literal WGS84 point as geography, its coordinates two parameters.
 POINT_SQL = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
 
 
