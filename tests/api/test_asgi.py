@@ -2,13 +2,22 @@
 for later requests instead of started for each, concurrent requests on threads of their own."""
 
 import asyncio
+import json
 import threading
 import time
 
-from geoschema import asgi
+import pytest
+from django.core import signals
+from django.db.models import Count
+from strawberry.relay import GlobalID, to_base64
+
+from geoschema import asgi, exports
+from offers.models import Offer
+from places.models import District
 
 
 def _scope(path: str) -> dict:
+    path, _, query = path.partition("?")
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -17,7 +26,7 @@ def _scope(path: str) -> dict:
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "root_path": "",
         "headers": [(b"host", b"localhost")],
         "client": ("127.0.0.1", 40000),
@@ -25,8 +34,9 @@ def _scope(path: str) -> dict:
     }
 
 
-async def _get(handler, path: str) -> int:
-    """One GET through the handler as uvicorn drives it; the response's status."""
+async def _get(handler, path: str, body: list[bytes] | None = None) -> int:
+    """One GET through the handler as uvicorn drives it; the response's status (its body's chunks
+    appended to `body`)."""
     statuses, done = [], asyncio.Event()
 
     async def receive():
@@ -39,8 +49,11 @@ async def _get(handler, path: str) -> int:
     async def send(message):
         if message["type"] == "http.response.start":
             statuses.append(message["status"])
-        if message["type"] == "http.response.body" and not message.get("more_body"):
-            done.set()
+        if message["type"] == "http.response.body":
+            if body is not None:
+                body.append(message.get("body", b""))
+            if not message.get("more_body"):
+                done.set()
 
     await handler(_scope(path), receive, send)
     return statuses[-1]
@@ -119,3 +132,57 @@ def test_idle_threads_beyond_the_cap_end(monkeypatch):
             break
         time.sleep(0.02)
     assert len(request_threads() - before) == 1
+
+
+def test_request_signals_run_on_the_request_thread_once_each():
+    # given a handler and the request signals observed (request_finished hands the thread's
+    # database connection back to the pool: it must run on the thread that used it)
+    handler = Recording()
+    seen = []
+
+    def started(**kwargs):
+        seen.append(("started", threading.get_ident()))
+
+    def finished(**kwargs):
+        seen.append(("finished", threading.get_ident()))
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        # when a request is answered
+        status = asyncio.run(_get(handler, "/nowhere"))
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+    # then each signal ran once, on the thread that ran the view
+    thread = handler.threads["/nowhere"]
+    assert status == 404
+    assert seen == [("started", thread), ("finished", thread)]
+
+
+@pytest.mark.django_db
+def test_a_streamed_export_is_closed_after_its_last_chunk(monkeypatch):
+    # given a borough's offers, exported in chunks of 50 (the seeded data is committed: the
+    # request's own thread and connection see it)
+    monkeypatch.setattr(exports, "CHUNK", 50)
+    in_boroughs = Offer.objects.filter(districts__layer__slug="mtl-boroughs").values("districts")
+    district = District.objects.get(pk=in_boroughs.annotate(n=Count("id")).order_by("-n")[0]["districts"])
+    expected = set(Offer.objects.filter(districts=district).values_list("pk", flat=True))
+    handler, chunks, finished = Recording(), [], []
+
+    def on_finished(**kwargs):
+        finished.append(len(chunks))
+
+    signals.request_finished.connect(on_finished)
+    try:
+        # when the export is streamed through the handler
+        status = asyncio.run(
+            _get(handler, f"/exports/offers.geojson?district={to_base64('District', district.pk)}", chunks)
+        )
+    finally:
+        signals.request_finished.disconnect(on_finished)
+    # then every offer of the borough arrives, in several chunks, and the request ends after the last
+    features = json.loads(b"".join(chunks))["features"]
+    assert status == 200 and len(expected) > 50 and len(chunks) > 2
+    assert {int(GlobalID.from_id(f["id"]).node_id) for f in features} == expected
+    assert finished == [len(chunks)]
