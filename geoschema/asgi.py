@@ -18,6 +18,7 @@ client disconnects, async streaming of exports):
 """
 
 import asyncio
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -67,10 +68,8 @@ class QuartierASGIHandler(ASGIHandler):
 
         async def process_request():
             response = await sync_to_async(self.respond, thread_sensitive=True)(scope, body_file)
-            try:
+            with contextlib.suppress(asyncio.CancelledError):  # the client left while it was being sent
                 await self.send_response(response, send)
-            except asyncio.CancelledError:  # the client left while the answer was being sent
-                pass
             return response
 
         # As Django does: a client that disconnects while its request runs ends the request.
@@ -87,10 +86,8 @@ class QuartierASGIHandler(ASGIHandler):
                     raise
             else:
                 task.cancel()
-                try:
+                with contextlib.suppress(asyncio.CancelledError):
                     await task
-                except asyncio.CancelledError:
-                    pass
         try:
             response = tasks[1].result()
         except asyncio.CancelledError:

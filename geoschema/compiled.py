@@ -16,6 +16,7 @@ as a condition on the rows, so the exact place, the rounding of distances and `l
 follow the same rule in SQL as in Python.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -23,7 +24,7 @@ import orjson
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import Count, Window
 from django.db.models.expressions import RawSQL
 from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
@@ -34,6 +35,7 @@ from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config
 
 from accounts.permissions import DISTANCE_ROUNDING_M, exact_location_sql
+from geoschema import statements
 from places.geo import DistanceTo
 from places.models import Located
 
@@ -224,12 +226,13 @@ def unoptimized(queryset: models.QuerySet, info: Info) -> models.QuerySet:
     return queryset
 
 
-def _node_json(plan: Plan, nodes: models.QuerySet, request) -> RawSQL:
-    """The node's JSON as one SQL expression on the list's table."""
+def _node_json(plan: Plan, nodes: models.QuerySet, exact: tuple[str, list]) -> RawSQL:
+    """The node's JSON as one SQL expression on the list's table; `exact`: the caller's
+    exact-location rule on it (accounts.permissions.exact_location_sql)."""
     model = nodes.model
     table = quote(model._meta.db_table)
     plain = _plain_fields(plan.node_type, model)
-    exact, exact_params = exact_location_sql(request, model, table)
+    exact, exact_params = exact
     distance = nodes.query.annotations.get("distance_meters")
     if isinstance(distance, DistanceTo):  # the list's own distance, written out again for the JSON
         distance_sql = distance.sql.format(column=f"{table}.{quote(distance.column_name)}")
@@ -261,6 +264,10 @@ def _node_json(plan: Plan, nodes: models.QuerySet, request) -> RawSQL:
     return RawSQL(f"json_build_object({', '.join(parts)})::text", params, output_field=models.TextField())
 
 
+def _hashable(params: list) -> tuple:
+    return tuple(tuple(p) if isinstance(p, list) else p for p in params)
+
+
 def _dumps(value) -> str:
     return orjson.dumps(value).decode()
 
@@ -270,20 +277,42 @@ def _object(fields: list[SelectedField], values: dict[str, str]) -> str:
     return "{" + ",".join(f"{_dumps(field.alias or field.name)}:{values[field.name]}" for field in fields) + "}"
 
 
-def page(nodes: models.QuerySet, info: Info, *, first: int, start: int) -> Prebuilt | None:
+def page(
+    nodes: models.QuerySet,
+    info: Info,
+    *,
+    first: int,
+    start: int,
+    narrow: Callable[[models.QuerySet], models.QuerySet | None] | None = None,
+) -> Prebuilt | None:
     """The page of `nodes` (`first` rows from position `start`) that `info` asks for, built in SQL;
-    None when the selection needs the typed path."""
+    None when the selection needs the typed path. `narrow`, if given, restricts `nodes` to the rows
+    that can be on the page (pagination's nearest-first window; None when it does not apply), from
+    nothing but `nodes`, `first` and `start`."""
     selection = plan(info, nodes.model)
     if selection is None:
         return None
-    node = _node_json(selection, nodes, info.context.request) if selection.node else RawSQL("'{}'", [])
     counted = any(f.name == "totalCount" for f in selection.connection)
-    rows = nodes.prefetch_related(None).annotate(_node=node)
-    if counted:  # counted in the same pass, as strawberry-django does
-        rows = rows.annotate(_total=Window(Count("*")))
-        fetched = list(rows.values_list("_node", "_total")[start : start + first + 1])
-    else:
-        fetched = [(json, None) for json in rows.values_list("_node", flat=True)[start : start + first + 1]]
+    exact = exact_location_sql(info.context.request, nodes.model, quote(nodes.model._meta.db_table))
+
+    def rows(nodes: models.QuerySet) -> models.QuerySet:
+        window = narrow(nodes) if narrow else None
+        nodes = nodes if window is None else window
+        node = _node_json(selection, nodes, exact) if selection.node else RawSQL("'{}'", [])
+        annotated = nodes.prefetch_related(None).annotate(_node=node)
+        if counted:  # counted in the same pass, as strawberry-django does
+            annotated = annotated.annotate(_total=Window(Count("*")))
+            return annotated.values_list("_node", "_total")[start : start + first + 1]
+        return annotated.values_list("_node")[start : start + first + 1]
+
+    # Its statement compiled once per shape (geoschema.statements): the same for every caller whose
+    # selection, page and exact-location rule are these.
+    node_key = (selection.node_type.name, *((f.alias, f.name) for f in selection.node))
+    extra = (node_key, counted, first, start, narrow is not None, exact[0], _hashable(exact[1]))
+    sql, params = statements.statement(nodes, rows, extra)
+    with connections[nodes.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
     has_next = len(fetched) > first
     fetched = fetched[:first]
     total = None
@@ -292,8 +321,8 @@ def page(nodes: models.QuerySet, info: Info, *, first: int, start: int) -> Prebu
     cursors = [relay.to_base64("arrayconnection", start + i) for i in range(len(fetched))]
     edge_typename = _dumps(selection.edge_type.name)
     edges = [
-        _object(selection.edge, {"node": json, "cursor": f'"{cursor}"', "__typename": edge_typename})
-        for (json, _), cursor in zip(fetched, cursors, strict=True)
+        _object(selection.edge, {"node": row[0], "cursor": f'"{cursor}"', "__typename": edge_typename})
+        for row, cursor in zip(fetched, cursors, strict=True)
     ]
     page_info = {
         "hasNextPage": has_next,

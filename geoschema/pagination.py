@@ -75,12 +75,18 @@ class GeoConnection(DjangoListConnection[relay.NodeType]):
         # With totalCount asked for, every row within the radius is measured anyway: one query that
         # sorts them and counts them (a window function) is then cheaper than a bound and a count.
         narrow = last is None and before is None and not _should_optimize_total_count(info)
-        window = _nearest_window(nodes, after=after, first=first) if narrow else None
         if isinstance(nodes, models.QuerySet):
             start = cursor_offset(after, "after") + 1 if after else 0
-            built = compiled.page(nodes if window is None else window, info, first=first, start=start)
+            built = compiled.page(
+                nodes,
+                info,
+                first=first,
+                start=start,
+                narrow=(lambda nodes: _nearest_window(nodes, after=after, first=first)) if narrow else None,
+            )
             if built is not None:  # a selection of plain fields: the page as PostgreSQL built it
                 return built
+        window = _nearest_window(nodes, after=after, first=first) if narrow else None
         if window is None:
             return super().resolve_connection(
                 nodes, info=info, before=before, after=after, first=first, last=last, **kwargs

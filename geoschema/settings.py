@@ -165,6 +165,8 @@ QUARTIER = {
     "LOGIN_WINDOW_MINUTES": int(os.environ.get("QUARTIER_LOGIN_WINDOW_MINUTES", "15")),
     # Pages of plain fields built as JSON by PostgreSQL (geoschema.compiled); 0 resolves every field in Python.
     "COMPILED_PAGES": os.environ.get("QUARTIER_COMPILED_PAGES", "1") == "1",
+    # Compiled pages' statements kept per query shape (geoschema.statements).
+    "KEPT_STATEMENTS": os.environ.get("QUARTIER_KEPT_STATEMENTS", "1") == "1",
 }
 
 # A partner's GeoJSON travels in the request body: allow a little more than the import limit.

@@ -48,7 +48,7 @@ class ColumnIfAny(Expression):
 POINT_SQL = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
 
 
-class _ToPoint(Func):
+class ToPoint(Func):
     """SQL of a located column and a literal point (and radius). The point and a numeric radius
     are parameters, not expressions: the ORM copies, hashes and compiles every expression of a
     query several times, and a radius question holds five of these (~1 ms a request before)."""
@@ -58,10 +58,15 @@ class _ToPoint(Func):
     def __init__(self, origin: Point, radius_m: float | Expression | None = None, field: str = "public_location"):
         sources = [F(field)] + ([radius_m] if isinstance(radius_m, Expression) else [])
         super().__init__(*sources)
-        self.origin, self.column_name = origin, field
+        self.column_name = field
+        # The point and radius live here only (geoschema.statements substitutes them).
         self.numbers = [float(origin.x), float(origin.y)]
         if radius_m is not None and not isinstance(radius_m, Expression):
             self.numbers.append(float(radius_m))
+
+    @property
+    def origin(self) -> Point:
+        return Point(self.numbers[0], self.numbers[1], srid=4326)
 
     @property
     def identity(self):
@@ -75,7 +80,7 @@ class _ToPoint(Func):
         return self.sql.format(column=column, radius="%s"), [*params, *self.numbers]
 
 
-class DistanceTo(_ToPoint):
+class DistanceTo(ToPoint):
     """ST_Distance from a located row to `origin` on the WGS84 spheroid, in metres."""
 
     sql = f"ST_Distance({{column}}, {POINT_SQL})"
@@ -85,7 +90,7 @@ class DistanceTo(_ToPoint):
         super().__init__(origin, field=field)
 
 
-class NearBox(_ToPoint):
+class NearBox(ToPoint):
     """`location && _ST_Expand(origin, radius)`: the index condition of ST_DWithin on its own.
 
     A radius filter is written as this box test plus `WithinMeters`, not as ST_DWithin:
@@ -101,7 +106,7 @@ class NearBox(_ToPoint):
         super().__init__(origin, radius_m, field=field)
 
 
-class WithinMeters(_ToPoint):
+class WithinMeters(ToPoint):
     """`_ST_DWithin(location, origin, radius)`: the spheroid distance test of ST_DWithin without its
     index condition (NearBox is that). It computes the same spheroid distance as `DistanceTo`
     (what `distanceMeters` shows, so a filter and its answer agree), but settles most rows on a
@@ -114,7 +119,7 @@ class WithinMeters(_ToPoint):
         super().__init__(origin, float(radius_m), field=field)
 
 
-class KnnTo(_ToPoint):
+class KnnTo(ToPoint):
     """`location <-> origin`: the order in which the GiST index returns nearest first (on a sphere,
     so only a bound for the exact spheroid order)."""
 

@@ -6,6 +6,7 @@ same JSON: ids, texts, enums, decimals, timestamps, locations, distances, precis
 pageInfo and totalCount, for anonymous callers and for those who may see exact places (the owner,
 an organisation's member, the other side of an accepted pledge, staff)."""
 
+import random
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from strawberry.relay import to_base64
 
 from accounts.models import Community, Membership
 from accounts.services import token_issue
+from geoschema import statements
 from offers import services
 from offers.models import Need, Offer
 from places.models import District, Organisation
@@ -182,3 +184,25 @@ def test_rows_with_unusual_values_survive_the_sql_json(gql, settings, callers):
     ladder = next(e["node"] for e in compiled["data"]["offers"]["edges"] if e["node"]["title"].startswith("Ladder"))
     assert ladder["description"] == 'a "quoted"\nline\\ and \u2028 é'
     assert "3.10" in [e["node"]["quantity"] for e in compiled["data"]["needs"]["edges"]]
+
+
+def test_kept_statements_answer_from_every_place_as_the_typed_path_does(gql, settings, callers):
+    """A compiled page's statement is compiled once per shape and kept (geoschema.statements); asked
+    again from other places, by each caller, the kept statement answers what the typed path does."""
+    statements.shapes.clear()
+    rng = random.Random(5)
+    places = [{"longitude": rng.uniform(-73.60, -73.56), "latitude": rng.uniform(45.50, 45.54)} for _ in range(4)]
+    names = ("nearest, every plain field", "radius with totalCount, second page", "points of interest nearest")
+    rows = 0
+    for name in names:
+        for caller, token in callers.items():
+            for place in places:
+                variables = {"p": place, "after": to_base64("arrayconnection", 2)}
+                used = {k: v for k, v in variables.items() if f"${k}" in QUERIES[name]}
+                compiled, typed, built = both_ways(gql, settings, QUERIES[name], used, token)
+                assert built == 1 and compiled == typed, f"{name}, seen by {caller} from {place}"
+                rows += len(next(iter(typed["data"].values()))["edges"])
+    assert rows > 100, "the places have answers to compare"
+    kept = list(statements.shapes.kept.values())
+    assert statements.NOT_KEPT not in kept
+    assert len(kept) <= len(names) * len(callers), "one statement per question and caller, not per place"
