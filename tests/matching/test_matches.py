@@ -4,11 +4,14 @@ are exactly those a brute-force oracle finds (pyproj distances, the same rules),
 import random
 
 import pytest
+from django.contrib.auth import get_user_model
 from pyproj import Geod
 from strawberry.relay import GlobalID
 
-from matching.selectors import CANDIDATES, needs_for_offer, offers_for_need
+from matching.selectors import CANDIDATES, Match, needs_for_offer, offers_for_need
+from offers import services
 from offers.models import Need, Offer
+from places.models import Organisation
 from tests.conftest import codes
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +128,44 @@ def test_candidate_search_never_scans_all_offers(everything):
         text = explain(reachable(Offer, need, "service_radius_m", limit=CANDIDATES))
         assert "Seq Scan on offers_offer " not in text, text
         assert "offers_offer_location" in text or "offer_kind" in text, text
+
+
+def test_matches_scored_on_values_are_those_scored_on_model_instances(everything, django_assert_num_queries):
+    """matches_for_need and matches_for_offer score the candidates' values and build instances for
+    the matches shown only: the same matches, scores and order as scoring full instances."""
+    from django.utils import timezone
+
+    from matching.selectors import _best, match_score, matches_for_need, matches_for_offer
+
+    offers, needs = everything
+    now = timezone.now()
+    # an organisation's offer right at some needs' places: among their best matches
+    member = get_user_model().objects.create_user("tools@example.org", password="x" * 20)
+    sampled = random.Random(9).sample(needs, 40)
+    for need in sampled[:10]:
+        organisation = Organisation.objects.create(name="Outils", kind="ASSOCIATION", location=need.location)
+        organisation.members.add(member)
+        services.offer_create(user=member, organisation=organisation, title="Shared", kind=need.kind,
+                              location=need.location, categories=need.categories)  # fmt: skip
+    compared, with_organisation = 0, 0
+    for need in sampled:
+        expected = _best([Match(o, need, o.distance_meters, match_score(o, need, o.distance_meters, now))
+                          for o in offers_for_need(need)], 5)  # fmt: skip
+        got = matches_for_need(need, first=5, now=now)
+        assert [(m.offer.pk, m.score, m.distance_m) for m in got] == [
+            (m.offer.pk, m.score, m.distance_m) for m in expected
+        ], need.pk
+        for shown, full in zip(got, expected, strict=True):
+            assert isinstance(shown.offer, Offer) and shown.offer.title == full.offer.title
+            assert (shown.offer.exact_x, shown.offer.remaining) == (full.offer.exact_x, full.offer.remaining)
+            with django_assert_num_queries(0):  # the organisation came with the matches
+                assert getattr(shown.offer.organisation, "pk", None) == full.offer.organisation_id
+            with_organisation += full.offer.organisation_id is not None
+        compared += len(got)
+    for offer in random.Random(10).sample(offers, 40):
+        expected = _best([Match(offer, n, n.distance_meters, match_score(offer, n, n.distance_meters, now))
+                          for n in needs_for_offer(offer)], 5)  # fmt: skip
+        got = matches_for_offer(offer, first=5, now=now)
+        assert [(m.need.pk, m.score) for m in got] == [(m.need.pk, m.score) for m in expected], offer.pk
+        compared += len(got)
+    assert compared > 50 and with_organisation > 0
