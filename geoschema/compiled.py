@@ -305,8 +305,8 @@ def page(
             return annotated.values_list("_node", "_total")[start : start + first + 1]
         return annotated.values_list("_node")[start : start + first + 1]
 
-    # Its statement compiled once per shape (geoschema.statements): the same for every caller whose
-    # selection, page and exact-location rule are these.
+    # Its statement is compiled once per shape and kept (geoschema.statements): the shape is the
+    # QuerySet without its point and radius, and what `rows` takes from this request besides it.
     node_key = (selection.node_type.name, *((f.alias, f.name) for f in selection.node))
     extra = (node_key, counted, first, start, narrow is not None, exact[0], _hashable(exact[1]))
     sql, params = statements.statement(nodes, rows, extra)

@@ -186,3 +186,35 @@ def test_a_streamed_export_is_closed_after_its_last_chunk(monkeypatch):
     assert status == 200 and len(expected) > 50 and len(chunks) > 2
     assert {int(GlobalID.from_id(f["id"]).node_id) for f in features} == expected
     assert finished == [len(chunks)]
+
+
+def test_a_client_that_leaves_gets_no_answer_and_the_request_ends():
+    # given a view that takes a while, and a client that disconnects as soon as it has sent
+    class Slow(Recording):
+        def get_response(self, request):
+            time.sleep(0.3)
+            return super().get_response(request)
+
+    handler, sent, finished = Slow(), [], []
+
+    async def receive():
+        if not sent:
+            sent.append("request")
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message["type"])
+
+    def on_finished(**kwargs):
+        finished.append(threading.get_ident())
+
+    signals.request_finished.connect(on_finished)
+    try:
+        # when the request is handled
+        asyncio.run(handler(_scope("/slow"), receive, send))
+    finally:
+        signals.request_finished.disconnect(on_finished)
+    # then nothing was sent to it, and the request ended on its own thread (its connection released)
+    assert sent == ["request"]
+    assert finished and set(finished) == {handler.threads["/slow"]}
