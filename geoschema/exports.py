@@ -115,7 +115,7 @@ def _spatial(request: HttpRequest) -> tuple[SpatialQuery, list[BoundaryLayer]]:
         bbox=BBoxInput(west=box[0], south=box[1], east=box[2], north=box[3]) if box else None,
         within_district=_global_id(district) if district else None,
     )
-    query = spatial.to_query(visible_layers(request.user))
+    query = spatial.to_query(request.user)
     return query, [query.district.layer] if query.district is not None else []
 
 

@@ -70,7 +70,8 @@ class SpatialFilter:
     within_geometry: GeoJSON | None = strawberry.field(default=None, description="Inside a Polygon or MultiPolygon.")
     bbox: BBoxInput | None = None
 
-    def to_query(self, visible_layers: QuerySet) -> SpatialQuery:
+    def to_query(self, user) -> SpatialQuery:
+        """The checked filter; a district is looked up among the layers `user` may see."""
         point = radius = district = geometry = bbox = None
         if self.near is not None:
             point = self.near.point.to_point("near.point")
@@ -81,7 +82,7 @@ class SpatialFilter:
             if radius > largest:
                 raise limit_exceeded(f"near.radiusMeters is at most {largest:g} m, got {radius:g}")
         if self.within_district is not None:
-            district = district_from_id(self.within_district, "withinDistrict", visible_layers)
+            district = district_from_id(self.within_district, "withinDistrict", visible_layers(user))
         if self.within_geometry is not None:
             geometry = self.within_geometry
             if geometry.geom_type not in ("Polygon", "MultiPolygon"):
@@ -99,7 +100,7 @@ def district_from_id(global_id: relay.GlobalID, argument: str, visible_layers: Q
 
 def spatial_query(info: strawberry.Info, spatial: SpatialFilter | None, order_by_distance: bool) -> SpatialQuery | None:
     """The checked filter; ordering by distance needs a point to measure from."""
-    query = spatial.to_query(visible_layers(info.context.request.user)) if spatial is not None else None
+    query = spatial.to_query(info.context.request.user) if spatial is not None else None
     if order_by_distance and (query is None or query.point is None):
         raise bad_input("orderBy: DISTANCE needs spatial.near: a point to measure distances from")
     return query
