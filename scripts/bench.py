@@ -20,7 +20,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -201,16 +200,28 @@ def export_memory(server: subprocess.Popen, port: int) -> dict:
     return {"features": features, "mb": size / 1e6, "grew_mb": max(a - b for a, b in zip(after, before, strict=False))}
 
 
-def ask(client: httpx.Client, base: str, query: str, variables: dict) -> Callable[[], int]:
-    """One question over HTTP, until its whole answer has arrived; returns what checks the answer
-    and tells its size (rows, features or bytes), to be called after the clock stopped: the client's
-    JSON parsing is not the server's time."""
+class Answer:
+    """An answer as it arrived: whether it failed is seen at once (a status, or the error list that
+    geoschema.errors writes after the data); its size is read after the clock stopped, the client's
+    JSON parsing not being the server's time."""
+
+    ERROR = b'"errors":[{"message":'
+
+    def __init__(self, response: httpx.Response, graphql: bool):
+        self.response, self.graphql = response, graphql
+        self.failed = response.status_code not in (200, 204) or (graphql and self.ERROR in response.content)
+
+    def __call__(self) -> int:
+        """The answer's size (rows, features or bytes), after checking it in full."""
+        assert self.response.status_code in (200, 204), self.response.text
+        return answer_size(self.response.json()) if self.graphql else len(self.response.content)
+
+
+def ask(client: httpx.Client, base: str, query: str, variables: dict) -> Answer:
+    """One question over HTTP, until its whole answer has arrived."""
     if query.startswith("GET "):
-        response = client.get(base + query[4:].format(**variables))
-        assert response.status_code in (200, 204), response.text
-        return lambda: len(response.content)
-    response = client.post(f"{base}/graphql", json={"query": query, "variables": variables})
-    return lambda: answer_size(response.json())
+        return Answer(client.get(base + query[4:].format(**variables)), graphql=False)
+    return Answer(client.post(f"{base}/graphql", json={"query": query, "variables": variables}), graphql=True)
 
 
 def answer_size(body: dict) -> int:
@@ -244,11 +255,14 @@ def ask_all(env: dict, args, offers: int) -> list[dict]:
             if args.only and not any(word in name for word in args.only.split(",")):
                 continue
             row = {"question": name, **timed(client, conn, base, query, variables, sql, params, args.requests)}
-            row["requests_per_second"] = throughput(base, query, variables, seconds=args.seconds)
+            row["requests_per_second"], row["failed_under_load"] = throughput(
+                base, query, variables, seconds=args.seconds
+            )
             rows.append(row)
             print(
                 f"{name:32} {row['http_median_ms']:11.1f} {row['http_p95_ms']:9.1f} {row['sql_median_ms']:10.2f} "
                 f"{row['ratio']:6.1f} {row['size']:7.0f} {row['requests_per_second']:6.1f}"
+                + (f"  ({row['failed_under_load']} failed under load)" if row["failed_under_load"] else "")
             )
     return rows
 
@@ -277,9 +291,10 @@ def timed(client, conn, base: str, query: str, variables, sql: str, params, requ
     return row
 
 
-def throughput(base: str, query: str, variables, *, seconds: float) -> float:
-    """Answers per second to `CLIENTS` clients asking at once for `seconds`."""
-    done = [0] * CLIENTS
+def throughput(base: str, query: str, variables, *, seconds: float) -> tuple[float, int]:
+    """Answers per second to `CLIENTS` clients asking at once for `seconds`, and how many failed
+    (under this load a long question can reach the API's statement bound: LIMIT_EXCEEDED)."""
+    done, failed = [0] * CLIENTS, [0] * CLIENTS
     deadline = time.monotonic() + seconds
 
     def worker(k: int) -> None:
@@ -287,9 +302,12 @@ def throughput(base: str, query: str, variables, *, seconds: float) -> float:
             i = k
             while time.monotonic() < deadline:
                 answer = ask(client, base, query, variables(i))
-                if not done[k]:
-                    answer()  # checked once per client: parsing answers in this process would slow the clients
-                done[k] += 1
+                if answer.failed:
+                    failed[k] += 1
+                else:
+                    if not done[k]:
+                        answer()  # read in full once per client: parsing every answer here would slow the clients
+                    done[k] += 1
                 i += CLIENTS
 
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(CLIENTS)]
@@ -297,7 +315,7 @@ def throughput(base: str, query: str, variables, *, seconds: float) -> float:
         t.start()
     for t in threads:
         t.join()
-    return sum(done) / seconds
+    return sum(done) / seconds, sum(failed)
 
 
 def compare_with_peer(env: dict, args, rows: list[dict]) -> None:

@@ -119,3 +119,23 @@ def test_matches_come_from_the_raw_candidates(questions, i):
     candidates = {row[0] for row in rows}
     assert {pk(m["offer"]["id"]) for m in answer} <= candidates
     assert len(answer) == min(10, len(candidates))
+
+
+@pytest.mark.django_db
+def test_the_benchmark_tells_failed_answers_from_answers():
+    """Under load the benchmark counts answers per second: an answer with errors (as the API writes
+    them) or a failing status counts as failed, not as an answer."""
+    import httpx
+    from bench import Answer
+
+    client = Client(HTTP_HOST="localhost")
+    answered = client.post("/graphql", {"query": "{ offers(first: 5) { edges { node { id } } } }"},
+                           content_type="application/json")  # fmt: skip
+    refused = client.post("/graphql", {"query": "{ offers(first: 100000) { edges { node { id } } } }"},
+                          content_type="application/json")  # fmt: skip
+    assert b"LIMIT_EXCEEDED" in refused.content
+    assert not Answer(httpx.Response(200, content=answered.content), graphql=True).failed
+    assert Answer(httpx.Response(200, content=refused.content), graphql=True).failed
+    assert Answer(httpx.Response(503, content=b"{}"), graphql=False).failed
+    assert not Answer(httpx.Response(204, content=b""), graphql=False).failed
+    assert Answer(httpx.Response(200, content=answered.content), graphql=True)() == 5
