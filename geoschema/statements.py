@@ -176,12 +176,13 @@ def _template(queryset, build, sql: str, params: list, numbers: list[float]):
             return NOT_KEPT
         compiled.append(other_params)
     first, second = compiled
+    sentinels_a, sentinels_b = (sentinels[: len(numbers)] for sentinels in _SENTINELS)
     template = []
     for mine, a, b in zip(params, first, second, strict=True):
-        slot = _slot_of(a, _SENTINELS[0][: len(numbers)])
-        if slot is None and _slot_of(b, _SENTINELS[1][: len(numbers)]) is None and mine == a == b:
+        slot = _slot_of(a, sentinels_a)
+        if slot is None and _slot_of(b, sentinels_b) is None and mine == a == b:
             template.append(mine)  # the same whatever the numbers: part of the shape
-        elif slot is not None and _slot_of(b, _SENTINELS[1]) == slot and mine == numbers[slot]:
+        elif slot is not None and _slot_of(b, sentinels_b) == slot and mine == numbers[slot]:
             template.append(_Slot(slot))
         else:
             return NOT_KEPT

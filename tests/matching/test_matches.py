@@ -5,10 +5,20 @@ import random
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from pyproj import Geod
 from strawberry.relay import GlobalID
 
-from matching.selectors import CANDIDATES, Match, needs_for_offer, offers_for_need
+from matching.selectors import (
+    CANDIDATES,
+    Match,
+    _best,
+    match_score,
+    matches_for_need,
+    matches_for_offer,
+    needs_for_offer,
+    offers_for_need,
+)
 from offers import services
 from offers.models import Need, Offer
 from places.models import Organisation
@@ -133,10 +143,6 @@ def test_candidate_search_never_scans_all_offers(everything):
 def test_matches_scored_on_values_are_those_scored_on_model_instances(everything, django_assert_num_queries):
     """matches_for_need and matches_for_offer score the candidates' values and build instances for
     the matches shown only: the same matches, scores and order as scoring full instances."""
-    from django.utils import timezone
-
-    from matching.selectors import _best, match_score, matches_for_need, matches_for_offer
-
     offers, needs = everything
     now = timezone.now()
     # an organisation's offer right at some needs' places: among their best matches
