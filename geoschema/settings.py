@@ -87,7 +87,8 @@ DATABASE_URL = os.environ.get(
 
 def database(url: str) -> dict:
     """A Django database from a URL, with the statement timeout and the connection pool."""
-    db = dj_database_url.parse(url, engine="django.contrib.gis.db.backends.postgis")
+    # GeoDjango's PostGIS backend, with psycopg's C loader for timestamps (geoschema/postgis).
+    db = dj_database_url.parse(url, engine="geoschema.postgis")
     db["OPTIONS"] = {
         # The API server bounds every statement (geoschema/asgi.py sets 15 s), so no request can hold
         # a connection for long; management commands (migrations, imports) run unbounded.
