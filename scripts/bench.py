@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--only", help="only the questions whose names contain one of these words (comma-separated)")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each figure as it comes, also into a file
 
     env = bench_environment()
     results = {}
