@@ -148,12 +148,16 @@ def _candidates(nearest: QuerySet) -> list[Candidate]:
 def _instances(model, candidates: list[Candidate], related: tuple[str, ...], db: str) -> list:
     """`candidates` as the model instances that `reachable(...).select_related(*related)` gives
     (the related objects in one query each, for these few)."""
+    if not candidates:
+        return []
+    names = vars(candidates[0]).keys()  # every candidate has the same: one values() query's
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname in names]
+    annotations = names - set(fields)
     instances = []
     for candidate in candidates:
         values = vars(candidate)
-        fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
         instance = model.from_db(db, fields, [values[name] for name in fields])
-        for name in values.keys() - set(fields):  # annotations
+        for name in annotations:
             setattr(instance, name, values[name])
         instances.append(instance)
     prefetch_related_objects(instances, *related)
@@ -179,31 +183,32 @@ def _best(matches: list[Match], first: int) -> list[Match]:
     return sorted(matches, key=lambda m: (-m.score.value, m.distance_m, m.offer.pk, m.need.pk))[:first]
 
 
+def _best_of(
+    nearest: QuerySet, origin: Offer | Need, first: int, now: datetime, related: tuple[str, ...]
+) -> list[Match]:
+    """The `first` best matches of `origin` among the candidates `nearest` finds for it, scored on
+    their values; the shown ones become instances with their `related` objects."""
+    side = "offer" if nearest.model is Offer else "need"
+    found = []
+    for candidate in _candidates(nearest):
+        if compatible(candidate, origin):
+            offer, need = (candidate, origin) if side == "offer" else (origin, candidate)
+            distance = candidate.distance_meters
+            found.append(Match(offer, need, distance, match_score(offer, need, distance, now)))
+    best = _best(found, first)
+    shown = _instances(nearest.model, [getattr(m, side) for m in best], related, nearest.db)
+    return [replace(m, **{side: instance}) for m, instance in zip(best, shown, strict=True)]
+
+
 def matches_for_need(need: Need, *, first: int = 10, now: datetime | None = None) -> list[Match]:
     """The offers that can serve `need`, best first."""
-    now = now or timezone.now()
     nearest = reachable(Offer, need, "service_radius_m", limit=CANDIDATES)
-    found = [
-        Match(o, need, o.distance_meters, match_score(o, need, o.distance_meters, now))
-        for o in _candidates(nearest)
-        if compatible(o, need)
-    ]
-    best = _best(found, first)
-    offers = _instances(Offer, [m.offer for m in best], ("organisation",), nearest.db)
-    return [replace(m, offer=offer) for m, offer in zip(best, offers, strict=True)]
+    return _best_of(nearest, need, first, now or timezone.now(), ("organisation",))
 
 
 def matches_for_offer(
     offer: Offer, *, first: int = 10, now: datetime | None = None, seen: set[int] | None = None
 ) -> list[Match]:
     """The needs that `offer` can serve, best first (of communities' needs, those in `seen`)."""
-    now = now or timezone.now()
     nearest = reachable(Need, offer, "search_radius_m", limit=CANDIDATES, seen=seen)
-    found = [
-        Match(offer, n, n.distance_meters, match_score(offer, n, n.distance_meters, now))
-        for n in _candidates(nearest)
-        if compatible(n, offer)
-    ]
-    best = _best(found, first)
-    needs = _instances(Need, [m.need for m in best], ("organisation", "project"), nearest.db)
-    return [replace(m, need=need) for m, need in zip(best, needs, strict=True)]
+    return _best_of(nearest, offer, first, now or timezone.now(), ("organisation", "project"))
