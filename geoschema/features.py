@@ -8,8 +8,6 @@ import orjson
 from django.db import connection
 from django.db.models import F, QuerySet
 
-from places.geo import Latitude, Longitude
-
 WEB_MERCATOR_HALF_M = 20037508.342789244  # from the centre to an edge of the Web Mercator square
 
 # The properties a map needs, per kind of located thing: (GraphQL type, model fields).
@@ -74,27 +72,3 @@ def _capped_collection(
 def half_pixel_m(zoom: int) -> float:
     """Half a 256-pixel tile's pixel at `zoom`, in Web Mercator metres."""
     return 2 * WEB_MERCATOR_HALF_M / 256 / 2**zoom / 2
-
-
-def clusters(queryset: QuerySet, cell_degrees: float) -> dict:
-    """The rows of `queryset` grouped on a grid of `cell_degrees` (each point to its nearest grid
-    node, as ST_SnapToGrid does): per cluster, how many and their centroid (the mean of the points),
-    as a FeatureCollection. A map shows a million points this way. Grouping on the rounded
-    coordinates and averaging them is the same answer as ST_SnapToGrid and ST_Centroid(ST_Collect())
-    in half the time: no geometry is built per row or per cluster."""
-    points = queryset.order_by().values(x=Longitude("public_location"), y=Latitude("public_location"))
-    inner, params = points.query.sql_with_params()
-    sql = f"""
-        SELECT coalesce(json_agg(json_build_object(
-                 'type', 'Feature',
-                 'geometry', json_build_object('type', 'Point', 'coordinates', json_build_array(
-                                round(c.x::numeric, 7), round(c.y::numeric, 7))),
-                 'properties', json_build_object('count', c.n)
-               ) ORDER BY c.n DESC), '[]')::text
-          FROM (SELECT count(*) AS n, avg(q.x) AS x, avg(q.y) AS y
-                  FROM ({inner}) AS q
-                 GROUP BY round(q.x / %s), round(q.y / %s)) AS c
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, cell_degrees, cell_degrees])
-        return {"type": "FeatureCollection", "features": orjson.Fragment(cursor.fetchone()[0])}

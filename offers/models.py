@@ -5,6 +5,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Coalesce
 
 from accounts.models import members_only
 from places.geo import AsGeometry
@@ -233,3 +234,31 @@ class PoolTopUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} from {self.pool} to {self.project}"
+
+
+class ClusterCell(models.Model):
+    """How many offers (or needs) of one kind and one community lie in one cell of one zoom's
+    clustering grid, and the sums of their coordinates: `clusters` reads a whole city's view from
+    a few hundred of these instead of a million rows. Kept by triggers on the offers and needs
+    tables (offers/sql/cluster_cells.sql), never written by Python."""
+
+    layer = models.CharField(max_length=10, help_text="offer or need")
+    zoom = models.PositiveSmallIntegerField()
+    cx = models.IntegerField(help_text="The cell's column: round(longitude / cell size).")
+    cy = models.IntegerField(help_text="The cell's row: round(latitude / cell size).")
+    kind = models.CharField(max_length=20, choices=HelpKind.choices)
+    community_id = models.BigIntegerField(null=True, help_text="Members-only rows' community; empty: public.")
+    count = models.BigIntegerField()
+    sum_x = models.FloatField()
+    sum_y = models.FloatField()
+
+    class Meta:
+        constraints = [
+            # The key the triggers' upserts name (ON CONFLICT); public rows have community 0 in it.
+            models.UniqueConstraint(
+                "layer", "zoom", "cx", "cy", "kind", Coalesce("community_id", 0), name="cluster_cell_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.layer}s at zoom {self.zoom} ({self.cx}, {self.cy})"

@@ -54,14 +54,16 @@ TILE_SQL = """SELECT ST_AsMVT(t, 'offers', 4096, 'geom') FROM (
    WHERE o.public_location::geometry && ST_Transform(ST_TileEnvelope(14, %(x)s, %(y)s), 4326)) AS t
  WHERE t.geom IS NOT NULL"""
 CLUSTERS = """query($b: BBoxInput!) { clusters(bbox: $b, zoom: 11) }"""
+# Clusters at zoom 11 come from the cells kept per zoom (offers.clusters): the cells that hold the
+# city's points, 90 / 2^11 degrees wide (CLUSTER_RANGE: their first and last columns and rows).
 CLUSTERS_SQL = """SELECT coalesce(json_agg(json_build_object(
          'type', 'Feature', 'geometry', json_build_object('type', 'Point', 'coordinates',
-            json_build_array(round(c.x::numeric, 7), round(c.y::numeric, 7))),
-         'properties', json_build_object('count', c.n)) ORDER BY c.n DESC), '[]')::text
-  FROM (SELECT count(*) AS n, avg(ST_X(g)) AS x, avg(ST_Y(g)) AS y
-          FROM (SELECT public_location::geometry AS g FROM offers_offer
-                 WHERE public_location::geometry && ST_MakeEnvelope(-73.98, 45.40, -73.47, 45.71, 4326)) AS q
-         GROUP BY round(ST_X(g) / (360.0 / 2048 / 4)), round(ST_Y(g) / (360.0 / 2048 / 4))) AS c"""
+            json_build_array(round((c.x / c.n)::numeric, 7), round((c.y / c.n)::numeric, 7))),
+         'properties', json_build_object('count', c.n)) ORDER BY c.n DESC, c.cx, c.cy), '[]')::text
+  FROM (SELECT cx, cy, sum(count) AS n, sum(sum_x) AS x, sum(sum_y) AS y FROM offers_clustercell
+         WHERE layer = 'offer' AND zoom = 11 AND community_id IS NULL
+           AND cx BETWEEN %(x0)s AND %(x1)s AND cy BETWEEN %(y0)s AND %(y1)s
+         GROUP BY cx, cy HAVING sum(count) > 0) AS c"""
 AREA_STATS = """{ areaStats(layer: "mtl-boroughs") { district { id } offers needs projects pledges people } }"""
 CITY = {"west": -73.98, "south": 45.40, "east": -73.47, "north": 45.71}
 DISTRICT = """query($d: ID!) { offers(spatial: {withinDistrict: $d}, first: 100) {
@@ -69,6 +71,13 @@ DISTRICT = """query($d: ID!) { offers(spatial: {withinDistrict: $d}, first: 100)
 DISTRICT_SQL = """SELECT o.id, o.title, o.kind, ST_AsGeoJSON(o.public_location), count(*) OVER ()
   FROM offers_offer o JOIN offers_offer_districts od ON od.offer_id = o.id
  WHERE od.district_id = %(d)s ORDER BY o.id LIMIT 100"""
+
+
+def city_cells(zoom: int) -> dict:
+    """The first and last cell columns and rows of CITY at `zoom` (offers.clusters.cell_range)."""
+    size = 90 / 2**zoom
+    return {"x0": round(CITY["west"] / size), "x1": round(CITY["east"] / size),
+            "y0": round(CITY["south"] / size), "y1": round(CITY["north"] / size)}  # fmt: skip
 
 
 def centres(count: int = 50) -> list[dict]:
@@ -120,7 +129,7 @@ def questions(centres: list[dict], districts: list[int], needs: list[int], stats
             lambda i: dict(zip("wsen", viewport(c(i)).values(), strict=True)),
         ),
         ("vector tile, zoom 14", TILE, lambda i: tile_xy(c(i)), TILE_SQL, lambda i: tile_xy(c(i))),
-        ("clusters, whole city, zoom 11", CLUSTERS, lambda i: {"b": CITY}, CLUSTERS_SQL, lambda i: {}),
+        ("clusters, whole city, zoom 11", CLUSTERS, lambda i: {"b": CITY}, CLUSTERS_SQL, lambda i: city_cells(11)),
         (
             "matches for a need, best 10",
             MATCHES,

@@ -7,13 +7,13 @@ import strawberry
 import strawberry_django
 from django.db.models import QuerySet
 
-from accounts.permissions import only_visible
+from accounts.permissions import only_visible, seen_communities
 from geoschema.errors import bad_input, limit_exceeded
 from geoschema.features import PROPERTIES, district_collection, feature_collection
-from geoschema.features import clusters as cluster_collection
 from geoschema.located import OrderBy
 from geoschema.pagination import GeoConnection
 from geoschema.scalars import GeoJSON
+from offers import clusters as cluster_grid
 from offers import selectors
 from offers.graphql.types import HelpKind, NeedType, OfferType, ProjectStatus, ProjectType, TimeRangeInput
 from places import selectors as place_selectors
@@ -134,8 +134,9 @@ class Query:
         return {**collection, "truncated": truncated}
 
     @strawberry.field(
-        description="Points of a map layer grouped for a zoom level (cells of about 64 screen pixels), with their "
-        "count and centroid: a frontend can show any number of offers without receiving them."
+        description="Points of a map layer grouped for a zoom level: the cells of a grid (90 / 2^zoom degrees, about "
+        "64 screen pixels) that hold points of the bbox, each with the count and centroid of all its points. A "
+        "frontend can show any number of offers without receiving them."
     )
     def clusters(
         self,
@@ -150,5 +151,8 @@ class Query:
             raise bad_input(f"zoom is 0 to 22, got {zoom}")
         if of == MapLayerKind.DISTRICT:
             raise bad_input("clusters group located things; districts are a map layer: mapLayer(of: DISTRICT)")
-        queryset = located_list(info, _map_source(info, of, kinds, categories), SpatialFilter(bbox=bbox), None)
-        return cluster_collection(queryset, cell_degrees=360 / 2**zoom / 4)
+        view = bbox.to_polygon().extent
+        if of.value in cluster_grid.KEPT_LAYERS and not categories and zoom <= cluster_grid.KEPT_ZOOM:
+            communities = seen_communities(info.context.request)
+            return cluster_grid.kept(of.value, zoom, view, kinds=_values(kinds), communities=communities)
+        return cluster_grid.grouped(_map_source(info, of, kinds, categories), zoom, view)

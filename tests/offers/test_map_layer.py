@@ -51,31 +51,6 @@ def test_limits_are_checked(gql):
     assert codes(gql(LAYER, {"bbox": BBOX, "limit": 10**6}, expect_errors=True)) == ["LIMIT_EXCEEDED"]
 
 
-@pytest.mark.parametrize("zoom", [10, 13])
-def test_clusters_count_every_offer_once_around_their_centroid(gql, zoom):
-    from collections import defaultdict
-
-    body = gql(
-        """query($bbox: BBoxInput!, $zoom: Int!) { clusters(bbox: $bbox, zoom: $zoom) }""", {"bbox": BBOX, "zoom": zoom}
-    )
-    features = body["data"]["clusters"]["features"]
-    cell = 360 / 2**zoom / 4
-    groups = defaultdict(list)
-    for offer in Offer.objects.only("public_location"):
-        x, y = offer.public_location.x, offer.public_location.y
-        if BBOX["west"] <= x <= BBOX["east"] and BBOX["south"] <= y <= BBOX["north"]:
-            groups[(round(x / cell), round(y / cell))].append((x, y))
-    expected = sorted(
-        (len(points), sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
-        for points in groups.values()
-    )
-    got = sorted((f["properties"]["count"], *f["geometry"]["coordinates"]) for f in features)
-    assert len(got) == len(expected) and sum(n for n, _, _ in got) > 300
-    for (n, x, y), (m, ex, ey) in zip(got, expected, strict=True):
-        assert n == m and x == pytest.approx(ex, abs=1e-6) and y == pytest.approx(ey, abs=1e-6)
-    assert (len(features) < 40) == (zoom == 10)
-
-
 DISTRICTS = """query($layer: String, $zoom: Int, $spatial: SpatialFilter, $limit: Int! = 1000) {
   mapLayer(of: DISTRICT, layer: $layer, zoom: $zoom, spatial: $spatial, limit: $limit)
 }"""
