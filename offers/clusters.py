@@ -23,6 +23,7 @@ from places.selectors import SpatialQuery, located_filter
 
 KEPT_ZOOM = 14  # the cells are kept for zooms 0 to KEPT_ZOOM (as in offers/sql/cluster_cells.sql)
 KEPT_LAYERS = {"OFFER": "offer", "NEED": "need"}
+CELLS_MAX = 65_536  # cells a view may cover: 256 x 256, a screen 16,384 pixels wide and high
 
 # Each cluster as a GeoJSON Feature, from rows of (n, sum_x, sum_y, cx, cy): largest first.
 FEATURES = """
@@ -58,6 +59,12 @@ def cell_range(bbox: tuple[float, float, float, float], zoom: int) -> tuple[int,
     size = cell_size(zoom)
     west, south, east, north = bbox
     return round(west / size), round(south / size), round(east / size), round(north / size)
+
+
+def cell_count(bbox: tuple[float, float, float, float], zoom: int) -> int:
+    """How many cells of the grid of `zoom` hold the points of `bbox` (empty or not)."""
+    x0, y0, x1, y1 = cell_range(bbox, zoom)
+    return (x1 - x0 + 1) * (y1 - y0 + 1)
 
 
 def kept(of: str, zoom: int, bbox: tuple, *, kinds: list[str] | None, communities: set[int] | None) -> dict:

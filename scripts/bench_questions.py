@@ -55,7 +55,7 @@ TILE_SQL = """SELECT ST_AsMVT(t, 'offers', 4096, 'geom') FROM (
  WHERE t.geom IS NOT NULL"""
 CLUSTERS = """query($b: BBoxInput!) { clusters(bbox: $b, zoom: 11) }"""
 # Clusters at zoom 11 come from the cells kept per zoom (offers.clusters): the cells that hold the
-# city's points, 90 / 2^11 degrees wide (CLUSTER_RANGE: their first and last columns and rows).
+# city's points, 90 / 2^11 degrees wide (city_cells: their first and last columns and rows).
 CLUSTERS_SQL = """SELECT coalesce(json_agg(json_build_object(
          'type', 'Feature', 'geometry', json_build_object('type', 'Point', 'coordinates',
             json_build_array(round((c.x / c.n)::numeric, 7), round((c.y / c.n)::numeric, 7))),

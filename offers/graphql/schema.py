@@ -151,8 +151,13 @@ class Query:
             raise bad_input(f"zoom is 0 to 22, got {zoom}")
         if of == MapLayerKind.DISTRICT:
             raise bad_input("clusters group located things; districts are a map layer: mapLayer(of: DISTRICT)")
-        view = bbox.to_polygon().extent
+        view = bbox.extent()  # any size: the cells are few at the zoom of a view that size
+        if (cells := cluster_grid.cell_count(view, zoom)) > cluster_grid.CELLS_MAX:
+            raise limit_exceeded(
+                f"the bbox covers {cells:,} cells at zoom {zoom}, at most {cluster_grid.CELLS_MAX:,}: zoom out"
+            )
         if of.value in cluster_grid.KEPT_LAYERS and not categories and zoom <= cluster_grid.KEPT_ZOOM:
             communities = seen_communities(info.context.request)
             return cluster_grid.kept(of.value, zoom, view, kinds=_values(kinds), communities=communities)
+        bbox.to_polygon()  # grouping the rows reads them all: the size of any other list's viewport
         return cluster_grid.grouped(_map_source(info, of, kinds, categories), zoom, view)

@@ -45,7 +45,8 @@ class BBoxInput:
     east: float
     north: float
 
-    def to_polygon(self) -> Polygon:
+    def extent(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north), checked, whatever its size."""
         values = (self.west, self.south, self.east, self.north)
         if not all(math.isfinite(v) for v in values):
             raise bad_input("bbox: every side must be a finite number")
@@ -55,6 +56,11 @@ class BBoxInput:
             raise bad_input("bbox: south and north must be latitudes within -90..90")
         if self.west > self.east or self.south > self.north:
             raise bad_input("bbox is inverted: west must be <= east and south <= north")
+        return values
+
+    def to_polygon(self) -> Polygon:
+        """The checked viewport, at most QUARTIER["MAX_BBOX_DEGREES"] on a side."""
+        values = self.extent()
         largest = settings.QUARTIER["MAX_BBOX_DEGREES"]
         if self.east - self.west > largest or self.north - self.south > largest:
             raise limit_exceeded(f"bbox spans more than {largest} degrees: zoom in or page by area")

@@ -155,6 +155,17 @@ def test_members_only_offers_count_for_members_only(gql, coop_member):
     assert sum(f["properties"]["count"] for f in anonymous) == public
 
 
+def test_a_zoomed_out_view_of_any_size_comes_from_the_cells(gql):
+    province = {"west": -80.0, "south": 44.0, "east": -66.0, "north": 53.0}  # 14 degrees wide
+    features = gql(CLUSTERS, {"b": province, "z": 6})["data"]["clusters"]["features"]
+    assert sum(f["properties"]["count"] for f in features) == Offer.objects.filter(community__isnull=True).count()
+    assert_same_clusters(features, expected_clusters(Offer.objects.filter(community__isnull=True), province, 6))
+    # Grouping rows (a category) keeps the viewport bound of every list; too many cells for any view is refused.
+    body = gql(CLUSTERS, {"b": province, "z": 6, "categories": ["tools"]}, expect_errors=True)
+    assert codes(body) == ["LIMIT_EXCEEDED"]
+    assert codes(gql(CLUSTERS, {"b": province, "z": 14}, expect_errors=True)) == ["LIMIT_EXCEEDED"]
+
+
 def test_bad_zoom_and_layers_are_refused(gql):
     assert codes(gql(CLUSTERS, {"b": BBOX, "z": 23}, expect_errors=True)) == ["BAD_INPUT"]
     assert codes(gql(CLUSTERS, {"b": BBOX, "z": -1}, expect_errors=True)) == ["BAD_INPUT"]
