@@ -4,6 +4,7 @@ all its points: up to zoom 14 from cells that triggers keep on every write (COPY
 updates, deletes, TRUNCATE), beyond it or with a filter the cells do not have from the rows, and
 both ways the answer that Python computes from the rows themselves."""
 
+import threading
 from collections import defaultdict
 
 import orjson
@@ -180,3 +181,34 @@ def coop_member():
 
     user = get_user_model().objects.create_user("dana@example.org", password="x" * 20)
     return user, accounts.community_create(user=user, name="Coop du Parc", kind="COOPERATIVE")
+
+
+def test_concurrent_writers_all_count(django_db_blocker):
+    """Eight connections create offers of one kind at the same moment (they share the coarse
+    zooms' cells): every offer is counted once, and deleting them takes them all away. Not inside
+    a test transaction: the writers commit, so the test cleans up after itself."""
+    barrier = threading.Barrier(8)
+
+    def write(k: int) -> None:
+        barrier.wait()
+        try:
+            for i in range(5):
+                services.offer_create(
+                    user=None, title=f"race {k}-{i}", kind="CARPOOL", location=Point(-73.58 + k / 200, 45.52 + i / 200),
+                    location_precision="EXACT", service_radius_m=1000,
+                )  # fmt: skip
+        finally:
+            connection.close()
+
+    with django_db_blocker.unblock():
+        try:
+            threads = [threading.Thread(target=write, args=(k,)) for k in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert Offer.objects.filter(title__startswith="race ").count() == 40
+            assert_cells_follow_rows(Offer, "offer")
+        finally:
+            Offer.objects.filter(title__startswith="race ").delete()
+        assert_cells_follow_rows(Offer, "offer")

@@ -110,7 +110,8 @@ async function loadMarkers() {
   }
   const truncated = answers.some(([, c]) => c.truncated) ? " (zoom in for all)" : "";
   setStatus(
-    `${counts.offers} offers, ${counts.needs} needs, ${counts.projects} projects in view${truncated}`,
+    // Clusters are whole cells: those at the edge also count their points just outside the view.
+    `${counts.offers} offers, ${counts.needs} needs, ${counts.projects} projects ${clustered ? "in and around" : "in"} view${truncated}`,
     { ...counts, clustered: clustered ? "1" : "0", ready: "1" },
   );
 }
