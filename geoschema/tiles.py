@@ -4,9 +4,11 @@ Layers: offers, needs, projects, events, pois (points of interest) and districts
 simplified to the tile's pixel size). Query parameters filter as in GraphQL: `kinds` and
 `categories` (comma-separated). The same rules as every list: public places only, members-only
 rows for members only (a bearer token in `Authorization`), districts of layers the caller may see.
-Point layers start at zoom 12 (`clusters` serves the zoomed-out view); a tile answers 204 when
-empty; answers carry an ETag (304 on `If-None-Match`) and may be cached for a minute, privately
-when the caller sent a token.
+Point layers start at zoom 12. Below it, offers and needs tiles hold their clusters instead, from
+the cells kept per zoom (offers.clusters): a point at each cluster's centroid with its `count`,
+each cluster in the tile that holds its centroid; other point layers, and categories, ask
+`clusters` for the zoomed-out view. A tile answers 204 when empty; answers carry an ETag (304 on
+`If-None-Match`) and may be cached for a minute, privately when the caller sent a token.
 """
 
 import hashlib
@@ -18,10 +20,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from accounts.permissions import only_visible, visible_layers
+from accounts.permissions import only_visible, seen_communities, visible_layers
 from events import selectors as event_selectors
 from geoschema.errors import Code
 from geoschema.features import WEB_MERCATOR_HALF_M
+from offers import clusters
 from offers import selectors as offer_selectors
 from places import selectors as place_selectors
 from places.geo import AsGeometry
@@ -30,6 +33,7 @@ from places.selectors import SpatialQuery, located_filter
 POINTS_MIN_ZOOM = 12
 MAX_ZOOM = 22
 EXTENT = 4096
+CLUSTER_LAYERS = {"offers": "OFFER", "needs": "NEED"}  # below POINTS_MIN_ZOOM, tiles of clusters
 MAX_AGE_S = 60
 
 
@@ -106,6 +110,27 @@ def _mvt(inner: QuerySet, name: str, columns: tuple[str, ...], type_name: str, z
         return bytes(cursor.fetchone()[0] or b"")
 
 
+def _clusters_mvt(request: HttpRequest, layer: str, z: int, x: int, y: int) -> bytes:
+    """The clusters of the grid of zoom `z` whose centroid is in the tile (a cell's centroid is
+    within half a cell of its node: the cells one column and row around the tile's are read too)."""
+    x0, y0, x1, y1 = clusters.cell_range(tile_bounds(z, x, y), z)
+    around = (x0 - 1, y0 - 1, x1 + 1, y1 + 1)
+    cells, params = clusters.kept_cells(
+        CLUSTER_LAYERS[layer], z, around, kinds=_kinds(request), communities=seen_communities(request)
+    )
+    centroid = "ST_SetSRID(ST_MakePoint(c.sum_x / c.n, c.sum_y / c.n), 4326)"
+    query = f"""
+        SELECT ST_AsMVT(t, %(name)s, {EXTENT}, 'geom') FROM (
+          SELECT c.n::bigint AS count,
+                 ST_AsMVTGeom(ST_Transform({centroid}, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, 64, true)
+                   AS geom
+            FROM ({cells}) AS c) AS t
+         WHERE t.geom IS NOT NULL"""
+    with connection.cursor() as cursor:
+        cursor.execute(query, {**params, "name": layer, "z": z, "x": x, "y": y})
+        return bytes(cursor.fetchone()[0] or b"")
+
+
 def _districts_mvt(request: HttpRequest, z: int, x: int, y: int) -> bytes:
     slug = request.GET.get("layer")
     if not slug:
@@ -137,6 +162,8 @@ def _tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> bytes:
     if layer not in POINT_LAYERS:
         raise TileError(404, Code.NOT_FOUND, f"no tile layer {layer!r}: {', '.join([*POINT_LAYERS, 'districts'])}")
     if z < POINTS_MIN_ZOOM:
+        if layer in CLUSTER_LAYERS and not _list(request, "categories"):
+            return _clusters_mvt(request, layer, z, x, y)
         message = f"{layer} tiles start at zoom {POINTS_MIN_ZOOM}: below it, ask `clusters` for the view"
         raise TileError(400, Code.LIMIT_EXCEEDED, message)
     rows, columns, type_name = POINT_LAYERS[layer]

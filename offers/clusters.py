@@ -70,7 +70,16 @@ def cell_count(bbox: tuple[float, float, float, float], zoom: int) -> int:
 def kept(of: str, zoom: int, bbox: tuple, *, kinds: list[str] | None, communities: set[int] | None) -> dict:
     """The clusters of offers or needs (`of`) from the kept cells; `communities`: the members-only
     ones the caller sees (None: all of them, as for staff)."""
-    x0, y0, x1, y1 = cell_range(bbox, zoom)
+    cells, params = kept_cells(of, zoom, cell_range(bbox, zoom), kinds=kinds, communities=communities)
+    return _collection(FEATURES.format(cells=cells), params)
+
+
+def kept_cells(
+    of: str, zoom: int, cells: tuple[int, int, int, int], *, kinds: list[str] | None, communities: set[int] | None
+) -> tuple[str, dict]:
+    """The SQL of the kept cells in the range `cells` (first and last column and row), with their
+    rows (n, sum_x, sum_y, cx, cy), and its parameters."""
+    x0, y0, x1, y1 = cells
     params = {
         "layer": KEPT_LAYERS[of],
         "zoom": zoom,
@@ -83,7 +92,7 @@ def kept(of: str, zoom: int, bbox: tuple, *, kinds: list[str] | None, communitie
         "all_communities": communities is None,
         "communities": sorted(communities or ()),
     }
-    return _collection(FEATURES.format(cells=KEPT_CELLS), params)
+    return KEPT_CELLS, params
 
 
 def grouped(queryset: QuerySet, zoom: int, bbox: tuple) -> dict:

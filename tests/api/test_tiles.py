@@ -4,12 +4,14 @@ by PostGIS), filtered as asked, never a person's exact place, never another comm
 a private layer's districts; bad tiles get a code; unchanged tiles answer 304."""
 
 import math
+from collections import defaultdict
 
 import mapbox_vector_tile
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 from django.test import Client
+from pyproj import Transformer
 from strawberry.relay import GlobalID
 
 from accounts import services as accounts
@@ -119,6 +121,57 @@ def test_members_only_offers_stay_with_the_members():
     assert get(path, token_issue(user=member))["Cache-Control"].startswith("private")
 
 
+MERCATOR = Transformer.from_crs(4326, 3857, always_xy=True)
+HALF = 20037508.342789244
+
+
+@pytest.mark.parametrize("z", [8, 10, 11])
+def test_below_zoom_12_an_offers_tile_holds_the_clusters_whose_centroid_it_holds(z):
+    """The oracle: the offers grouped here, in Python, on the grid of `z` (cells of 90 / 2^z
+    degrees), each centroid put in tile pixels with pyproj's Web Mercator."""
+    size, tile = 90 / 2**z, 2 * HALF / 2**z
+    x, y = tile_of(*PLATEAU, z)
+    cells = defaultdict(list)
+    for offer in Offer.objects.filter(community__isnull=True).only("public_location"):
+        p = offer.public_location
+        cells[(round(p.x / size), round(p.y / size))].append((p.x, p.y))
+    expected = []
+    for points in cells.values():
+        mx, my = MERCATOR.transform(sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+        expected.append((len(points), (mx + HALF - x * tile) / tile * 4096, (HALF - y * tile - my) / tile * 4096))
+    found = [
+        (f["properties"]["count"], f["geometry"]["coordinates"][0], 4096 - f["geometry"]["coordinates"][1])
+        for f in features(get(f"/tiles/offers/{z}/{x}/{y}.pbf"), "offers")
+    ]
+
+    def near(a, b) -> bool:
+        return a[0] == b[0] and abs(a[1] - b[1]) <= 1 and abs(a[2] - b[2]) <= 1
+
+    inside = lambda c, margin: margin <= c[1] <= 4096 - margin and margin <= c[2] <= 4096 - margin  # noqa: E731
+    assert [c for c in expected if inside(c, 2)], "the tile holds clusters"
+    assert all(any(near(c, f) for f in found) for c in expected if inside(c, 2))
+    assert all(any(near(f, c) for c in expected) for f in found if inside(f, 3))
+    if z == 8:  # the whole city in one tile: every public offer counted once
+        assert sum(f[0] for f in found) == Offer.objects.filter(community__isnull=True).count()
+        meals = features(get(f"/tiles/offers/{z}/{x}/{y}.pbf?kinds=MEAL"), "offers")
+        assert sum(f["properties"]["count"] for f in meals) == Offer.objects.filter(kind="MEAL").count() > 0
+
+
+def test_cluster_tiles_count_members_only_offers_for_members():
+    member = get_user_model().objects.create_user("tcm@example.org", password="x" * 20)
+    community = accounts.community_create(user=member, name="Coop", kind="COOPERATIVE")
+    services.offer_create(
+        user=member, community=community, title="Coop drill", kind="LOAN", location=Point(*PLATEAU, srid=4326),
+        location_precision="EXACT",
+    )  # fmt: skip
+    path = "/tiles/offers/8/{}/{}.pbf".format(*tile_of(*PLATEAU, 8))
+    counted = {
+        who: sum(f["properties"]["count"] for f in features(get(path, token), "offers"))
+        for who, token in (("member", token_issue(user=member)), ("anyone", None))
+    }
+    assert counted["member"] == counted["anyone"] + 1
+
+
 def test_districts_tiles_simplified_and_only_of_visible_layers():
     z = 11
     x, y = tile_of(*PLATEAU, z)
@@ -136,7 +189,8 @@ def test_districts_tiles_simplified_and_only_of_visible_layers():
     [
         ("/tiles/offers/23/0/0.pbf", 400, "BAD_INPUT"),
         ("/tiles/offers/12/5000/0.pbf", 400, "BAD_INPUT"),
-        ("/tiles/offers/8/75/91.pbf", 400, "LIMIT_EXCEEDED"),
+        ("/tiles/pois/8/75/91.pbf", 400, "LIMIT_EXCEEDED"),
+        ("/tiles/offers/8/75/91.pbf?categories=tools", 400, "LIMIT_EXCEEDED"),
         ("/tiles/unicorns/12/1/1.pbf", 404, "NOT_FOUND"),
         ("/tiles/offers/12/1209/1465.pbf?kinds=DRAGONS", 400, "BAD_INPUT"),
         ("/tiles/districts/12/1209/1465.pbf", 400, "BAD_INPUT"),
