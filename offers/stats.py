@@ -133,7 +133,7 @@ def stats_query(
     geometry: str = "NULL",
 ) -> tuple[str, dict]:
     """The one SQL statement behind `area_stats`, and its parameters (the benchmark times it raw)."""
-    sql, visible = _visible(STATS_SQL.replace("%(geometry)s", geometry), communities)
+    sql, visible = _with_rules(STATS_SQL.replace("%(geometry)s", geometry), communities)
     return sql, {"start": start, "end": end, "layer": layer_id, **visible}
 
 
@@ -226,7 +226,7 @@ SELECT c.i, c.j, ST_AsGeoJSON(c.geom, 7),
 """
 
 
-def _visible(sql: str, communities: set[int] | None) -> tuple[str, dict]:
+def _with_rules(sql: str, communities: set[int] | None) -> tuple[str, dict]:
     """`sql` with its `{visible_<alias>}` marks replaced by the members-only rule and its
     `{period_<alias>}` marks by the period's (%(start)s and %(end)s, either may be null), and the
     rule's parameters: rows of communities count only in `communities` (None: all, for staff). The
@@ -268,7 +268,7 @@ def activity_grid(
     size = cell_m / math.cos(math.radians((south + north) / 2))
     params = {"size": size, "west": west, "south": south, "east": east, "north": north, "start": start, "end": end}
     with connection.cursor() as cursor:
-        sql, visible = _visible(GRID_SQL.replace("{grid}", GRIDS[shape]), communities)
+        sql, visible = _with_rules(GRID_SQL.replace("{grid}", GRIDS[shape]), communities)
         cursor.execute(sql, {**params, **visible})
         rows = cursor.fetchall()
     threshold = 0 if staff else settings.QUARTIER["STATS_MIN_COUNT"]

@@ -5,6 +5,8 @@ import math
 import random
 from base64 import b64encode
 
+from offers.clusters import cell_range  # Django is set up by whoever imports this (bench.py, the tests)
+
 CORE = (-73.70, 45.47, -73.55, 45.58)  # where the centres of the questions are drawn
 
 RADIUS = """query($p: PointInput!) {
@@ -74,10 +76,9 @@ DISTRICT_SQL = """SELECT o.id, o.title, o.kind, ST_AsGeoJSON(o.public_location),
 
 
 def city_cells(zoom: int) -> dict:
-    """The first and last cell columns and rows of CITY at `zoom` (offers.clusters.cell_range)."""
-    size = 90 / 2**zoom
-    return {"x0": round(CITY["west"] / size), "x1": round(CITY["east"] / size),
-            "y0": round(CITY["south"] / size), "y1": round(CITY["north"] / size)}  # fmt: skip
+    """The first and last cell columns and rows of CITY at `zoom`, as the API finds them."""
+    x0, y0, x1, y1 = cell_range(tuple(CITY.values()), zoom)
+    return {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
 
 
 def centres(count: int = 50) -> list[dict]:
