@@ -209,13 +209,48 @@ def plan(info: Info, model: type[models.Model]) -> Plan | None:
     if any(f.name not in ("cursor", "node", "__typename") for f in edges):
         return None
     node_field = next((f for f in edges if f.name == "node"), None)
-    node = _flatten(node_field.selections, _names(node_type)) if node_field else []
-    known = {"__typename", "id", *_plain_fields(node_type, model)}
-    if issubclass(model, Located):
-        known.update(LOCATED)
-    if node is None or any(f.arguments or f.selections or f.name not in known for f in node):
+    node = _node_fields(node_field, node_type, model, LOCATED) if node_field else []
+    if node is None:
         return None
     return Plan(top, edges, node, infos, connection_type, edge_type, node_type)
+
+
+def _node_fields(
+    field: SelectedField, node_type: GraphQLObjectType, model: type[models.Model], located: tuple[str, ...]
+) -> list[SelectedField] | None:
+    """What `field` selects of a node of `node_type` when every part of it compiles (plain fields,
+    `id`, the `located` fields on a located model), else None."""
+    node = _flatten(field.selections, _names(node_type))
+    known = {"__typename", "id", *_plain_fields(node_type, model)}
+    if issubclass(model, Located):
+        known.update(located)
+    if node is None or any(f.arguments or f.selections or f.name not in known for f in node):
+        return None
+    return node
+
+
+def objects(
+    field: SelectedField, graphql_type, model: type[models.Model], pks: list[int], request
+) -> dict[int, str] | None:
+    """The JSON of the rows `pks` of `model`, as `field` (an object field of type `graphql_type`
+    outside a page, such as a match's offer) selects them, by primary key; None when the selection
+    needs the typed path or compiled answers are off. The rows are shown as they are: the caller
+    has already decided that they may be seen. Their own distance (`distanceMeters`) is a page's
+    and stays on the typed path."""
+    node_type, _ = _leaf(graphql_type)
+    if not settings.QUARTIER["COMPILED_PAGES"] or not isinstance(node_type, GraphQLObjectType):
+        return None
+    node = _node_fields(field, node_type, model, ("location", "locationPrecision"))
+    if node is None:
+        return None
+    if not pks:
+        return {}
+    table = quote(model._meta.db_table)
+    rows = model.objects.all()
+    json = _node_json(node, node_type, rows, exact_location_sql(request, model, table))
+    with connections[rows.db].cursor() as cursor:  # a statement this simple needs no ORM compiling
+        cursor.execute(f"SELECT {table}.id, {json.sql} FROM {table} WHERE {table}.id = ANY(%s)", [*json.params, pks])
+        return dict(cursor.fetchall())
 
 
 def unoptimized(queryset: models.QuerySet, info: Info) -> models.QuerySet:
@@ -226,12 +261,14 @@ def unoptimized(queryset: models.QuerySet, info: Info) -> models.QuerySet:
     return queryset
 
 
-def _node_json(plan: Plan, nodes: models.QuerySet, exact: tuple[str, list]) -> RawSQL:
-    """The node's JSON as one SQL expression on the list's table; `exact`: the caller's
-    exact-location rule on it (accounts.permissions.exact_location_sql)."""
+def _node_json(
+    node: list[SelectedField], node_type: GraphQLObjectType, nodes: models.QuerySet, exact: tuple[str, list]
+) -> RawSQL:
+    """The JSON of the `node` fields of `node_type` as one SQL expression on the table of `nodes`;
+    `exact`: the caller's exact-location rule on it (accounts.permissions.exact_location_sql)."""
     model = nodes.model
     table = quote(model._meta.db_table)
-    plain = _plain_fields(plan.node_type, model)
+    plain = _plain_fields(node_type, model)
     exact, exact_params = exact
     distance = nodes.query.annotations.get("distance_meters")
     if isinstance(distance, DistanceTo):  # the list's own distance, written out again for the JSON
@@ -241,12 +278,12 @@ def _node_json(plan: Plan, nodes: models.QuerySet, exact: tuple[str, list]) -> R
         distance_sql, distance_params = "NULL::float8", []
     step = DISTANCE_ROUNDING_M
     parts, params = [], []
-    for field in plan.node:
+    for field in node:
         key = field.alias or field.name
         if field.name == "__typename":
-            parts.append(f"'{key}', '{plan.node_type.name}'")
+            parts.append(f"'{key}', '{node_type.name}'")
         elif field.name == "id":
-            parts.append(f"'{key}', encode(convert_to('{plan.node_type.name}:' || {table}.id, 'UTF8'), 'base64')")
+            parts.append(f"'{key}', encode(convert_to('{node_type.name}:' || {table}.id, 'UTF8'), 'base64')")
         elif field.name == "location":
             exact_point, public_point = _point(f"{table}.location"), _point(f"{table}.public_location")
             parts.append(f"'{key}', CASE WHEN {exact} THEN {exact_point} ELSE {public_point} END")
@@ -268,13 +305,26 @@ def _hashable(params: list) -> tuple:
     return tuple(tuple(p) if isinstance(p, list) else p for p in params)
 
 
-def _dumps(value) -> str:
+def dumps(value) -> str:
     return orjson.dumps(value).decode()
 
 
-def _object(fields: list[SelectedField], values: dict[str, str]) -> str:
+def json_object(fields: list[SelectedField], values: dict[str, str]) -> str:
     """A JSON object of the asked `fields` (under their aliases), from each field's JSON text."""
-    return "{" + ",".join(f"{_dumps(field.alias or field.name)}:{values[field.name]}" for field in fields) + "}"
+    return "{" + ",".join(f"{dumps(field.alias or field.name)}:{values[field.name]}" for field in fields) + "}"
+
+
+def selected(field: SelectedField, graphql_type) -> tuple[list[SelectedField], GraphQLObjectType] | None:
+    """What `field` selects of its object type `graphql_type` (lists and non-nulls unwrapped), with
+    fragments on it spread out, and that type; None when a directive, a fragment on another type
+    or an argument below it asks for the typed path."""
+    object_type, _ = _leaf(graphql_type)
+    if not settings.QUARTIER["COMPILED_PAGES"] or not isinstance(object_type, GraphQLObjectType):
+        return None
+    fields = _flatten(field.selections, _names(object_type))
+    if fields is None or any(f.arguments for f in fields):
+        return None
+    return fields, object_type
 
 
 def page(
@@ -298,7 +348,7 @@ def page(
     def rows(nodes: models.QuerySet) -> models.QuerySet:
         window = narrow(nodes) if narrow else None
         nodes = nodes if window is None else window
-        node = _node_json(selection, nodes, exact) if selection.node else RawSQL("'{}'", [])
+        node = _node_json(selection.node, selection.node_type, nodes, exact) if selection.node else RawSQL("'{}'", [])
         annotated = nodes.prefetch_related(None).annotate(_node=node)
         if counted:  # counted in the same pass, as strawberry-django does
             annotated = annotated.annotate(_total=Window(Count("*")))
@@ -319,9 +369,9 @@ def page(
     if counted:
         total = fetched[0][1] if fetched else nodes.count()  # past the end, the window counted nothing
     cursors = [relay.to_base64("arrayconnection", start + i) for i in range(len(fetched))]
-    edge_typename = _dumps(selection.edge_type.name)
+    edge_typename = dumps(selection.edge_type.name)
     edges = [
-        _object(selection.edge, {"node": row[0], "cursor": f'"{cursor}"', "__typename": edge_typename})
+        json_object(selection.edge, {"node": row[0], "cursor": f'"{cursor}"', "__typename": edge_typename})
         for row, cursor in zip(fetched, cursors, strict=True)
     ]
     page_info = {
@@ -333,8 +383,8 @@ def page(
     }
     connection = {
         "edges": f"[{','.join(edges)}]",
-        "totalCount": _dumps(total),
-        "pageInfo": _object(selection.page_info, {name: _dumps(value) for name, value in page_info.items()}),
-        "__typename": _dumps(selection.connection_type.name),
+        "totalCount": dumps(total),
+        "pageInfo": json_object(selection.page_info, {name: dumps(value) for name, value in page_info.items()}),
+        "__typename": dumps(selection.connection_type.name),
     }
-    return Prebuilt(orjson.Fragment(_object(selection.connection, connection)))
+    return Prebuilt(orjson.Fragment(json_object(selection.connection, connection)))

@@ -31,15 +31,14 @@ class Query:
     def matches(self, info: strawberry.Info, need_id: relay.GlobalID, first: int = 10) -> list[MatchType]:
         _check_first(first)
         need = object_from_id(need_id, "Need", only_visible(Need.objects.all(), info.context.request), "needId")
-        return [MatchType.from_match(m, info.context.request) for m in selectors.matches_for_need(need, first=first)]
+        return MatchType.answer(selectors.matches_for_need(need, first=first), info)
 
     @strawberry.field(description="Needs that an offer can serve, best first.")
     def matches_for_offer(self, info: strawberry.Info, offer_id: relay.GlobalID, first: int = 10) -> list[MatchType]:
         _check_first(first)
         request = info.context.request
         offer = object_from_id(offer_id, "Offer", only_visible(Offer.objects.all(), request), "offerId")
-        found = selectors.matches_for_offer(offer, first=first, seen=seen_communities(request))
-        return [MatchType.from_match(m, request) for m in found]
+        return MatchType.answer(selectors.matches_for_offer(offer, first=first, seen=seen_communities(request)), info)
 
     @strawberry.field(description="For each open need of a project, the offers that can serve it.")
     def project_matches(
