@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.db import connections
 from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
@@ -138,11 +139,20 @@ class Candidate(SimpleNamespace):
 
 
 def _candidates(nearest: QuerySet) -> list[Candidate]:
-    """The rows of `nearest`: its columns (those it does not defer) and annotations, in its order."""
+    """The rows of `nearest`: its columns (those it does not defer) and annotations, in its order.
+
+    The rows are read as the database driver gives them, without `values()` building a dict
+    through Django's converters for each: none of these columns has one, and psycopg's types are
+    those that `values()` would give (tests/matching/test_matches.py compares them with model
+    instances)."""
     model = nearest.model
     listed, deferred = nearest.query.deferred_loading  # defer(...) or only(...)
     names = [f.attname for f in model._meta.concrete_fields if (f.name in listed) != deferred or f.primary_key]
-    return [Candidate(**row) for row in nearest.values(*names, *nearest.query.annotations)]
+    columns = (*names, *nearest.query.annotations)
+    sql, params = nearest.values(*columns).query.sql_with_params()
+    with connections[nearest.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Candidate(**dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
 
 
 def _instances(model, candidates: list[Candidate], related: tuple[str, ...], db: str) -> list:
