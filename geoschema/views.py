@@ -27,6 +27,19 @@ class QuartierGraphQLView(GraphQLView):
             data["extensions"] = result.extensions
         return data
 
+    def create_response(self, response_data, sub_response):
+        """The answer, encoded; then its data is let go at once. Strawberry's execution context
+        still points to it, and sits in a reference cycle (graphql-core's execution context holds
+        the schema extensions, which point back to it) that Python frees only when its cyclic
+        collector comes round: a map layer of 5,000 features stayed in memory until then, and 8
+        concurrent viewports raised a worker's peak by ~100 MB."""
+        try:
+            return super().create_response(response_data, sub_response)
+        finally:
+            for answer in response_data if isinstance(response_data, list) else [response_data]:
+                if isinstance(answer.get("data"), dict):
+                    answer["data"].clear()  # the very dict that the execution context holds
+
 
 graphql_view = csrf_exempt(QuartierGraphQLView.as_view(schema=None))
 
