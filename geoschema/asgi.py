@@ -19,11 +19,14 @@ client disconnects, async streaming of exports):
 
 import asyncio
 import contextlib
+import gc
 import os
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 
 import django
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
@@ -113,3 +116,10 @@ class QuartierASGIHandler(ASGIHandler):
 
 django.setup(set_prefix=False)
 application = QuartierASGIHandler()
+
+# What is loaded by now (Django, GDAL, the URLs and the GraphQL schema behind them) lives as long as
+# the process: moved out of the cyclic collector's reach, so that its full passes, which walked
+# ~150,000 objects (a 94 ms pause, every ~600 requests here), walk only what requests left behind.
+import_module(settings.ROOT_URLCONF)
+gc.collect()
+gc.freeze()

@@ -3,8 +3,11 @@ for later requests instead of started for each, concurrent requests on threads o
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.core import signals
@@ -14,6 +17,8 @@ from strawberry.relay import GlobalID, to_base64
 from geoschema import asgi, exports
 from offers.models import Offer
 from places.models import District
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _scope(path: str) -> dict:
@@ -218,3 +223,17 @@ def test_a_client_that_leaves_gets_no_answer_and_the_request_ends():
     # then nothing was sent to it, and the request ended on its own thread (its connection released)
     assert sent == ["request"]
     assert finished and set(finished) == {handler.threads["/slow"]}
+
+
+def test_what_the_server_loads_at_start_is_out_of_the_collectors_reach():
+    """Importing geoschema.asgi, as uvicorn does in each worker, loads the URLs and the GraphQL
+    schema and freezes all of it: the cyclic collector's full passes then walk only what requests
+    leave behind, not the ~150,000 objects of Django, GDAL and the schema."""
+    code = (
+        "import gc, sys, geoschema.asgi\n"
+        "print(gc.get_freeze_count(), 'geoschema.schema' in sys.modules, len(gc.get_objects()))"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    frozen, schema_loaded, tracked = ran.stdout.split()
+    assert int(frozen) > 50_000 and schema_loaded == "True"
+    assert int(tracked) < 1_000, "nothing but what came after the freeze is left to collect"
