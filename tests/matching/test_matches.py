@@ -13,11 +13,13 @@ from matching.selectors import (
     CANDIDATES,
     Match,
     _best,
+    _candidates,
     match_score,
     matches_for_need,
     matches_for_offer,
     needs_for_offer,
     offers_for_need,
+    reachable,
 )
 from offers import services
 from offers.models import Need, Offer
@@ -175,3 +177,22 @@ def test_matches_scored_on_values_are_those_scored_on_model_instances(everything
         assert [(m.need.pk, m.score) for m in got] == [(m.need.pk, m.score) for m in expected], offer.pk
         compared += len(got)
     assert compared > 50 and with_organisation > 0
+
+
+def test_candidates_read_as_rows_are_what_values_gives(everything):
+    """The candidate search reads its rows as psycopg gives them, without Django's converters: for
+    each column and annotation, the same value and the same type as through `values()` (a column
+    added with a converter of its own, a JSON field say, would fail here)."""
+    offers, needs = everything
+    compared = 0
+    for origin, model, reach in [(n, Offer, "service_radius_m") for n in needs[:30]] + [
+        (o, Need, "search_radius_m") for o in offers[:30]
+    ]:
+        nearest = reachable(model, origin, reach, limit=CANDIDATES)
+        as_rows = [vars(candidate) for candidate in _candidates(nearest)]
+        through_values = list(nearest.values(*as_rows[0])) if as_rows else []
+        assert as_rows == through_values
+        for row, expected in zip(as_rows, through_values, strict=True):
+            assert {k: type(v) for k, v in row.items()} == {k: type(v) for k, v in expected.items()}
+        compared += len(as_rows)
+    assert compared > 100
