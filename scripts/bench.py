@@ -240,19 +240,19 @@ class Client:
         self.connection.close()
 
     def request(self, method: str, path: str, body: bytes | None = None) -> Response:
+        try:
+            return self._once(method, path, body)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # The server closed the idle connection (uvicorn keeps one alive for 5 s): ask again on
+            # a new one (every question asked here is a read).
+            self.connection.close()
+            return self._once(method, path, body)
+
+    def _once(self, method: str, path: str, body: bytes | None) -> Response:
         headers = {"Content-Type": "application/json"} if body is not None else {}
-        for attempt in (1, 2):
-            try:
-                self.connection.request(method, path, body=body, headers=headers)
-                response = self.connection.getresponse()
-                return Response(response.status, response.read())
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # The server closed the idle connection (uvicorn keeps one alive for 5 s): ask again
-                # on a new one (every question asked here is a read).
-                self.connection.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        return Response(response.status, response.read())
 
     def get(self, path: str) -> Response:
         return self.request("GET", path)
