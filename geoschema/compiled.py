@@ -178,7 +178,18 @@ class Plan:
 
 def plan(info: Info, model: type[models.Model]) -> Plan | None:
     """The compiled plan of the connection that `info` resolves, over rows of `model`; None when
-    the selection (or `last`/`before`) needs the typed path, or compiled pages are switched off."""
+    the selection (or `last`/`before`) needs the typed path, or compiled pages are switched off.
+    Worked out once per field of the query and request: the list's QuerySet and its page both ask."""
+    # The same field nodes of the parsed query select the same in a request (the variables are the
+    # request's) wherever they are resolved; the parsed query outlives the request: its ids stay.
+    plans = info.context.__dict__.setdefault("compiled_plans", {})
+    key = (*map(id, info._raw_info.field_nodes), model)
+    if key not in plans:
+        plans[key] = _plan(info, model)
+    return plans[key]
+
+
+def _plan(info: Info, model: type[models.Model]) -> Plan | None:
     raw = info._raw_info
     connection_type, _ = _leaf(raw.return_type)
     root = info.selected_fields[0]

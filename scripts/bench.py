@@ -5,11 +5,14 @@ For each size, loads N offers (and N/10 needs) with seed_demo into a database of
 (`<name>_bench` beside DATABASE_URL's), starts the API as in production (uvicorn, 2 workers,
 pooled connections) and prints, for each question (scripts/bench_questions.py): the latency over
 HTTP (median and p95), the raw SQL of the same question through psycopg and their ratio (the figure
-that holds on a noisy machine), and the throughput of 8 concurrent clients. Then memory: the peak
-resident size of seed_demo and of each API worker under the load, and what a worker gains while
-streaming an export of 50,000 features. With `--peer`, PostGraphile (scripts/peer.py) answers the
-radius and nearest questions on the same database, driven by the same loop. It ends with a table
-of every size side by side and the issue's targets, each PASS or MISS.
+that holds on a noisy machine), and the throughput of 8 concurrent clients. The raw SQL's parameters
+are bound as is faster for that question: by the server, which soon keeps a plan for any values (the
+nearest-first index walk for nearest 20), or written into the SQL as Django does (areaStats, whose
+periods are then seen to be open). Then memory: the peak resident size of seed_demo and of each API
+worker under the load, and what a worker gains while streaming an export of 50,000 features. With
+`--peer`, PostGraphile (scripts/peer.py) answers the radius and nearest questions on the same
+database, driven by the same loop. It ends with a table of every size side by side and the issue's
+targets, each PASS or MISS.
 """
 
 import argparse
@@ -46,6 +49,7 @@ BOROUGHS = ROOT.parent / "shared" / "data" / "montreal" / "arrondissements_19_de
 PYTHON = sys.executable
 ALLOCATION = """query($d: ID!) { suggestAllocation(districtId: $d) { needsCovered unitsAllocated } }"""
 CLIENTS = 8
+WARM_UP = 20  # requests before a question is timed (also to choose how its raw SQL binds)
 
 
 def main() -> None:
@@ -312,7 +316,7 @@ def ask_all(env: dict, args, offers: int) -> list[dict]:
         print_floor(client)
         print(
             f"{'question':32} {'HTTP median':>11} {'HTTP p95':>9} {'SQL median':>10} {'ratio':>6} {'size':>7} "
-            f"{'req/s':>6}"
+            f"{'req/s':>6} {'SQL bound by':>12}"
         )
         for name, query, variables, sql, params in questions(centres, districts, needs, stats):
             if args.only and not any(word in name for word in args.only.split(",")):
@@ -324,7 +328,7 @@ def ask_all(env: dict, args, offers: int) -> list[dict]:
             rows.append(row)
             print(
                 f"{name:32} {row['http_median_ms']:11.1f} {row['http_p95_ms']:9.1f} {row['sql_median_ms']:10.2f} "
-                f"{row['ratio']:6.1f} {row['size']:7.0f} {row['requests_per_second']:6.1f}"
+                f"{row['ratio']:6.1f} {row['size']:7.0f} {row['requests_per_second']:6.1f} {row['binding']:>12}"
                 + (f"  ({row['failed_under_load']} failed under load)" if row["failed_under_load"] else "")
             )
     return rows
@@ -350,10 +354,20 @@ def print_floor(client: Client, requests: int = 300) -> None:
 
 
 def timed(client: Client, conn, query: str, variables, sql: str, params, requests: int) -> dict:
-    """Median and p95 over HTTP, median of the raw SQL, asked alternately after a warm-up."""
-    for i in range(min(20, requests)):
+    """Median and p95 over HTTP, median of the raw SQL, asked alternately after a warm-up. The raw
+    SQL runs with whichever way of binding its parameters was faster at the end of the warm-up
+    (`binding`): psycopg prepares a statement bound by the server once it has run five times, and
+    PostgreSQL may keep a plan for any values five runs later, so the first runs do not tell."""
+    cursors = {"server": conn.cursor(), "client": psycopg.ClientCursor(conn)}
+    warm_up = {name: [] for name in cursors}
+    for i in range(WARM_UP):
         ask(client, query, variables(i))()
-        conn.execute(sql, params(i)).fetchall()
+        for name, cursor in cursors.items():
+            started = time.perf_counter()
+            cursor.execute(sql, params(i)).fetchall()
+            warm_up[name].append(time.perf_counter() - started)
+    binding = min(warm_up, key=lambda name: statistics.median(warm_up[name][WARM_UP // 2 :]))
+    cursor = cursors[binding]
     http, raw, sizes = [], [], []
     for i in range(requests):
         started = time.perf_counter()
@@ -361,12 +375,13 @@ def timed(client: Client, conn, query: str, variables, sql: str, params, request
         http.append(time.perf_counter() - started)
         sizes.append(answer())
         started = time.perf_counter()
-        conn.execute(sql, params(i)).fetchall()
+        cursor.execute(sql, params(i)).fetchall()
         raw.append(time.perf_counter() - started)
     row = {
         "http_median_ms": statistics.median(http) * 1000,
         "http_p95_ms": quantile(http, 0.95) * 1000,
         "sql_median_ms": statistics.median(raw) * 1000,
+        "binding": binding,
         "size": statistics.median(sizes),
     }
     row["ratio"] = row["http_median_ms"] / row["sql_median_ms"]

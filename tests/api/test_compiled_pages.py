@@ -171,6 +171,27 @@ def test_a_selection_of_related_objects_takes_the_typed_path(gql, settings, call
     assert all(e["node"]["district"]["name"] for e in typed["data"]["offers"]["edges"])
 
 
+def test_a_lists_plan_is_worked_out_once_a_request_and_each_alias_has_its_own(gql, settings, callers, monkeypatch):
+    """The list's QuerySet and its page both ask for the plan: one working-out serves both, and two
+    aliases of one list, one plain and one with a related object, are planned apart."""
+    from geoschema import compiled as compiled_module
+
+    worked_out = []
+    plan = compiled_module._plan
+    monkeypatch.setattr(compiled_module, "_plan", lambda info, model: worked_out.append(model) or plan(info, model))
+    query = """query($p: PointInput!) {
+      plain: offers(spatial: {near: {point: $p, radiusMeters: 800}}, first: 5) { edges { node { id title } } }
+      related: offers(spatial: {near: {point: $p, radiusMeters: 800}}, first: 5) {
+        edges { node { id title district { name } } } } }"""
+    compiled, typed, built = both_ways(gql, settings, query, {"p": P}, None)
+    assert compiled == typed and built == 1, "the plain alias compiled, the other typed"
+    assert [e["node"]["id"] for e in typed["data"]["plain"]["edges"]]
+    settings.QUARTIER = {**settings.QUARTIER, "COMPILED_PAGES": True}
+    worked_out.clear()
+    assert gql(query, {"p": P}) == compiled
+    assert worked_out == [Offer, Offer], "one working-out for each list"
+
+
 def test_rows_with_unusual_values_survive_the_sql_json(gql, settings, callers):
     """Quotes, tabs and accents in texts, a decimal's trailing zeros, microseconds in a timestamp."""
     offer = Offer.objects.get(title__startswith="Ladder")
