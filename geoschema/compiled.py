@@ -29,7 +29,6 @@ from django.db.models import Count, Window
 from django.db.models.expressions import RawSQL
 from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 from strawberry import Info, relay
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config
@@ -48,15 +47,6 @@ class Prebuilt:
     """A field's whole answer, already JSON: the executor passes it on without completing it."""
 
     json: orjson.Fragment
-
-
-class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's execution, except that a `Prebuilt` answer is taken as it is."""
-
-    def complete_value(self, return_type, field_details_list, info, path, result, position_context):
-        if isinstance(result, Prebuilt):
-            return result.json
-        return super().complete_value(return_type, field_details_list, info, path, result, position_context)
 
 
 def _point(column: str) -> str:

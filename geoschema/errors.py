@@ -9,7 +9,7 @@ import re
 from enum import StrEnum
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import DatabaseError, DataError, OperationalError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from graphql import GraphQLError
 
 log = logging.getLogger("quartier.api")
@@ -83,7 +83,9 @@ def _classify(original: BaseException | None, error: GraphQLError) -> tuple[str,
         return Code.BAD_INPUT, f"a value cannot be stored: {str(original).splitlines()[0]}"
     if isinstance(original, OperationalError) and "statement timeout" in str(original):
         return Code.LIMIT_EXCEEDED, "the query took too long: narrow the area or the page"
-    if isinstance(original, DatabaseError):
+    if isinstance(original, IntegrityError):  # a unique row written by someone else meanwhile
+        return Code.CONFLICT, "this conflicts with a change made at the same time: ask again"
+    if isinstance(original, OperationalError | InterfaceError):  # the server is down, restarting, unreachable
         log.warning("database error: %s", original)
         return Code.UNAVAILABLE, "the database is not available right now: try again shortly"
     log.error("unexpected error in %s", error.path, exc_info=original)

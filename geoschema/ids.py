@@ -1,7 +1,10 @@
 """Global ids (Relay) in arguments: the object they name, or a clear error."""
 
+import strawberry
 from django.db.models import Model, QuerySet
 from strawberry import relay
+from strawberry.extensions import FieldExtension
+from strawberry.types.base import StrawberryObjectDefinition
 
 from geoschema.errors import bad_input, not_found
 
@@ -13,3 +16,17 @@ def object_from_id(global_id: relay.GlobalID, type_name: str, queryset: QuerySet
         return queryset.get(pk=int(global_id.node_id))
     except (ValueError, queryset.model.DoesNotExist) as exc:
         raise not_found(f"{argument}: no {type_name} with id {global_id}") from exc
+
+
+class NamesANode(FieldExtension):
+    """`node(id:)`: an id that names no object of the API (an unknown type, a type that is not a
+    Node, a key that is not a number) finds nothing, as an unknown number does, instead of failing
+    in the lookup."""
+
+    def resolve(self, next_, source, info: strawberry.Info, **kwargs):
+        global_id: relay.GlobalID = kwargs["id"]
+        definition = info.schema.get_type_by_name(global_id.type_name)
+        is_node = isinstance(definition, StrawberryObjectDefinition) and issubclass(definition.origin, relay.Node)
+        if not is_node or not global_id.node_id.isascii() or not global_id.node_id.isdigit():
+            return None
+        return next_(source, info, **kwargs)

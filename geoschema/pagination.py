@@ -29,6 +29,7 @@ from places.geo import DistanceTo, KnnTo, NearBox
 CURSOR_PREFIX = Edge.CURSOR_PREFIX  # "arrayconnection": cursors are positions in the list
 # How much further than the bound the box reaches: floating point, nothing more.
 BOUND_SLACK_M = 0.001
+POSITION_MAX = 2**62  # beyond any list; a page past it would overflow PostgreSQL's OFFSET (bigint)
 
 
 def cursor_offset(cursor: str | None, argument: str) -> int | None:
@@ -37,7 +38,7 @@ def cursor_offset(cursor: str | None, argument: str) -> int | None:
         return None
     try:
         prefix, position = relay.from_base64(cursor)
-        if prefix != CURSOR_PREFIX or int(position) < 0:
+        if prefix != CURSOR_PREFIX or not 0 <= int(position) <= POSITION_MAX:
             raise ValueError(prefix)
         return int(position)
     except (ValueError, TypeError) as exc:
@@ -71,6 +72,8 @@ class GeoConnection(DjangoListConnection[relay.NodeType]):
     @classmethod
     def resolve_connection(cls, nodes, *, info: Info, before=None, after=None, first=None, last=None, **kwargs):
         first = check_page(first, last, after, before)
+        if last == 0:  # an empty page (Strawberry would take 0 as no `last` at all: the whole list)
+            first, last = 0, None
         kwargs["max_results"] = settings.QUARTIER["PAGE_SIZE_MAX"]
         # With totalCount asked for, every row within the radius is measured anyway: one query that
         # sorts them and counts them (a window function) is then cheaper than a bound and a count.

@@ -5,16 +5,19 @@ checked here (structure, finite coordinates in range, closed rings, validity, ve
 that what reaches a selector is a valid GEOS geometry in SRID 4326.
 """
 
+import decimal
 import json
 import math
 from typing import Any, NewType
 
+import orjson
 import shapely
 import strawberry
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from shapely.geometry import shape
 from shapely.validation import explain_validity
+from strawberry.schema.types.base_scalars import DecimalDefinition
 
 from geoschema.errors import bad_input, limit_exceeded
 
@@ -41,12 +44,12 @@ def parse(value: Any) -> GEOSGeometry:
     """A client's GeoJSON as a valid GEOS geometry, or a BAD_INPUT / LIMIT_EXCEEDED error."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError as exc:
+            value = orjson.loads(value)  # nesting bounded, where Python's parser would run out of stack
+        except orjson.JSONDecodeError as exc:
             raise bad_input(f"GeoJSON string is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise bad_input("GeoJSON must be an object such as {type: 'Polygon', coordinates: [...]}")
-    if value.get("type") not in GEOMETRY_TYPES:
+    if not isinstance(value.get("type"), str) or value["type"] not in GEOMETRY_TYPES:
         raise bad_input(f"GeoJSON type must be one of {', '.join(sorted(GEOMETRY_TYPES))}")
     vertices = _check_coordinates(value["type"], value.get("coordinates"))
     max_vertices = settings.QUARTIER["MAX_GEOMETRY_VERTICES"]
@@ -85,13 +88,20 @@ def _check_coordinates(kind: str, coordinates: Any) -> int:
 def _check_position(position: Any, where: str) -> None:
     if not isinstance(position, list) or len(position) not in (2, 3):
         raise bad_input(f"{where} must be a position [longitude, latitude]")
-    if not all(isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) for c in position):
+    if not all(isinstance(c, int | float) and not isinstance(c, bool) and _finite(c) for c in position):
         raise bad_input(f"{where} holds a coordinate that is not a finite number")
     if len(position) == 3:
         position.pop()  # RFC 7946 allows an altitude; Quartier is 2D and drops it
     lon, lat = position
     if not -180 <= lon <= 180 or not -90 <= lat <= 90:
         raise bad_input(f"{where} = [{lon}, {lat}] is outside longitude ±180 / latitude ±90 (longitude first)")
+
+
+def _finite(number: int | float) -> bool:
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an integer of hundreds of digits (JSON has no bound; Python reads it exactly)
+        return False
 
 
 GeoJSON = NewType("GeoJSON", object)
@@ -104,4 +114,19 @@ GEOJSON_SCALAR = strawberry.scalar(
     specified_by_url="https://www.rfc-editor.org/rfc/rfc7946",
     serialize=serialize,
     parse_value=parse,
+)
+
+
+def parse_decimal(value: Any) -> decimal.Decimal:
+    """Strawberry's Decimal, finite only: "NaN" and "Infinity" are decimals to Python, and compare
+    with nothing (quantities, goals, pledges)."""
+    number = _STRAWBERRY_DECIMAL(value)
+    if not number.is_finite():
+        raise bad_input(f'a Decimal must be a finite number such as "12.50", got {value!r}')
+    return number
+
+
+_STRAWBERRY_DECIMAL = DecimalDefinition.parse_value
+DECIMAL_SCALAR = strawberry.scalar(
+    name="Decimal", description=DecimalDefinition.description, serialize=str, parse_value=parse_decimal
 )

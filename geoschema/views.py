@@ -1,6 +1,7 @@
 """HTTP endpoints: the demo map at /, /graphql (GraphiQL in a browser) and /healthz."""
 
 import orjson
+from cross_web import DjangoHTTPRequestAdapter, HTTPException
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
@@ -8,13 +9,45 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 
-from geoschema.errors import format_error
+from geoschema.errors import Code, format_error
+
+
+class RequestAdapter(DjangoHTTPRequestAdapter):
+    @property
+    def body(self) -> bytes:
+        """The body as it came: orjson reads bytes, and refuses those that are not UTF-8 (Strawberry
+        decodes it to text first, and invalid UTF-8 ended there as a 500)."""
+        return self.request.body
 
 
 class QuartierGraphQLView(GraphQLView):
     """Strawberry's sync view: under ASGI a whole request resolves in one worker thread, with no
-    thread hop per field. Every error leaves with its code (geoschema.errors). Answers are encoded
-    by orjson, which copies the JSON that PostGIS built (map layers: orjson.Fragment) as it is."""
+    thread hop per field. Every error leaves with its code (geoschema.errors), those of a request
+    that cannot be read too. Bodies are read and answers encoded by orjson, which copies the JSON
+    that PostGIS built (map layers: orjson.Fragment) as it is."""
+
+    request_adapter_class = RequestAdapter
+
+    def dispatch(self, request, *args, **kwargs):
+        """Strawberry answers a request it cannot read in plain text; here as a GraphQL error."""
+        try:
+            return self.run(request=request)
+        except HTTPException as error:
+            code = Code.BAD_INPUT if error.status_code < 500 else Code.INTERNAL
+            body = {"errors": [{"message": error.reason, "extensions": {"code": code}}]}
+            return HttpResponse(orjson.dumps(body), status=error.status_code, content_type="application/json")
+
+    def parse_json(self, data: str | bytes) -> object:
+        """A request's JSON, refused with a 400 that says why when it is not valid UTF-8, holds a
+        lone surrogate (no text column could store it), NaN or an integer beyond 64 bits, or nests
+        deeper than 1,024 levels (where Python's own parser would run out of stack)."""
+        try:
+            decoded = orjson.loads(data)
+        except orjson.JSONDecodeError as error:
+            raise HTTPException(400, f"the request body is not valid JSON: {error}") from error
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "the request body must be a JSON object with a `query`")
+        return decoded
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data, default=DjangoJSONEncoder().default)

@@ -4,6 +4,7 @@ import base64
 import json
 from datetime import datetime
 
+import orjson
 import strawberry
 from strawberry import relay
 
@@ -28,8 +29,10 @@ def _after(after: str | None) -> tuple[datetime, int, int] | None:
     if after is None:
         return None
     try:
-        at, rank, pk = json.loads(base64.urlsafe_b64decode(after.encode()))
-        return datetime.fromisoformat(at), int(rank), int(pk)
+        at, rank, pk = orjson.loads(base64.urlsafe_b64decode(after.encode()))  # no NaN, no Infinity
+        if not isinstance(rank, int) or not isinstance(pk, int):
+            raise TypeError(after)
+        return datetime.fromisoformat(at), rank, pk
     except (ValueError, TypeError) as exc:
         raise bad_input("after: not a cursor of this feed (use pageInfo.endCursor)") from exc
 

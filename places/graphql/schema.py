@@ -8,6 +8,7 @@ from strawberry import relay
 from accounts.permissions import visible_layers
 from geoschema import compiled
 from geoschema.errors import not_found
+from geoschema.ids import NamesANode
 from geoschema.located import OrderBy
 from geoschema.pagination import GeoConnection
 from places import selectors
@@ -117,4 +118,6 @@ class Query:
         queryset = selectors.organisations(kinds=[k.value for k in kinds] if kinds else None, categories=categories)
         return located_list(info, queryset, spatial, order_by)
 
-    node: relay.Node | None = strawberry_django.node(description="Any object by its global id; null if there is none.")
+    node: relay.Node | None = strawberry_django.node(
+        description="Any object by its global id; null if there is none.", extensions=[NamesANode()]
+    )

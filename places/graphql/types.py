@@ -7,7 +7,7 @@ import strawberry
 import strawberry_django
 from django.contrib.gis.db.models.aggregates import Collect
 from django.contrib.gis.db.models.functions import Envelope
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from strawberry import relay
 
 from accounts.permissions import only_visible, visible_layers
@@ -65,6 +65,9 @@ class BoundaryLayerType(relay.Node):
 
     @strawberry_django.field(annotate={"extent_geometry": _layer_extent}, description="The layer's bounding box.")
     def extent(self, root: strawberry.Parent) -> GeoJSON | None:
+        if not hasattr(root, "extent_geometry"):  # a layer the optimizer did not fetch (a district's, a result's)
+            layer = models.BoundaryLayer.objects.filter(pk=root.pk).annotate(extent_geometry=_layer_extent())
+            root.extent_geometry = layer.values_list("extent_geometry", flat=True).first()
         return geometry_to_geojson(root.extent_geometry)
 
 
@@ -133,7 +136,9 @@ class OrganisationType(relay.Node, Located):
         prefetch_related=[lambda info: _open_offers(info)],
         description="What it offers: its open offers, newest first (a community's only for its members).",
     )
-    def offers(self, root: strawberry.Parent, first: int = 5) -> list[OfferRef]:
+    def offers(self, root: strawberry.Parent, info: strawberry.Info, first: int = 5) -> list[OfferRef]:
         if not 0 <= first <= 50:
             raise bad_input(f"first is 0 to 50, got {first}")
+        if not hasattr(root, "open_offers"):  # an organisation the optimizer did not fetch (a match's, a digest's)
+            prefetch_related_objects([root], _open_offers(info))
         return root.open_offers[:first]

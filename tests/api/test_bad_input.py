@@ -1,12 +1,16 @@
 """Given a client that sends something wrong, when it asks, then it gets an error with a code
 (API.md) and a message that says what to fix: never a 500, never a traceback, nothing written."""
 
+import base64
 import json
 
 import pytest
+from django.db import IntegrityError, OperationalError, ProgrammingError
 from django.test import Client
+from graphql import GraphQLError
 from strawberry.relay import GlobalID, to_base64
 
+from geoschema.errors import format_error
 from offers.models import Need, Offer
 from places.models import District, PointOfInterest
 from tests.conftest import codes
@@ -107,6 +111,17 @@ CASES = {
     "cursor from elsewhere": ({"spatial": near(), "orderBy": "DISTANCE", "after": "bm9wZQ=="}, "BAD_INPUT", "cursor"),
     "cursor before the start": ({"after": to_base64("arrayconnection", -5)}, "BAD_INPUT", "cursor"),
     "distance order without a point": ({"orderBy": "DISTANCE"}, "BAD_INPUT", "near"),
+    "cursor beyond any list": ({"after": to_base64("arrayconnection", 10**20)}, "BAD_INPUT", "cursor"),
+    "GeoJSON type that is a list": (
+        {"spatial": geometry({"type": ["Polygon"], "coordinates": [SQUARE]})},
+        "BAD_INPUT",
+        "type must be",
+    ),
+    "GeoJSON string nested 100,000 deep": (
+        {"spatial": geometry("[" * 100_000 + "]" * 100_000)},
+        "BAD_INPUT",
+        "not valid JSON",
+    ),
 }
 
 
@@ -139,17 +154,6 @@ def test_a_geojson_string_is_accepted_like_the_object(gql):
     assert as_string["data"] == as_object["data"]
 
 
-def test_nan_in_json_variables_is_refused():
-    query = 'query($p: PointInput!) { districtAt(point: $p, layer: "mtl-boroughs") { name } }'
-    body = json.dumps({"query": query, "variables": {"p": {"longitude": 0, "latitude": 45.5}}}).replace(
-        '"longitude": 0', '"longitude": NaN'
-    )
-    response = Client(HTTP_HOST="localhost").post("/graphql", body, content_type="application/json")
-    assert response.status_code == 200
-    answer = response.json()
-    assert answer["data"] is None and codes(answer) == ["BAD_INPUT"], answer
-
-
 def test_unknown_layer_is_not_found(gql):
     body = gql(
         '{ districtAt(point: {longitude: -73.57, latitude: 45.5}, layer: "atlantis") { name } }', expect_errors=True
@@ -176,9 +180,42 @@ def test_a_syntax_error_is_bad_input(gql):
     assert codes(gql("{ offers(first: ", expect_errors=True)) == ["BAD_INPUT"]
 
 
-def test_a_body_that_is_not_json_is_a_400_not_a_500():
-    response = Client(HTTP_HOST="localhost").post("/graphql", "{oops", content_type="application/json")
-    assert response.status_code == 400
+TYPENAME = b'{"query": "{ __typename }", "variables": {"v": VALUE}}'
+BODIES = {
+    "not JSON": b"{oops",
+    "a string": b'"{ __typename }"',
+    "null": b"null",
+    "a number": b"42",
+    "not UTF-8": b'{"query": "{ __typename \xff }"}',
+    "a lone surrogate": TYPENAME.replace(b"VALUE", b'"\\ud800"'),
+    "NaN": TYPENAME.replace(b"VALUE", b"NaN"),
+    "nested 100,000 deep": TYPENAME.replace(b"VALUE", b"[" * 100_000 + b"]" * 100_000),
+    "a batch": b'[{"query": "{ __typename }"}]',
+}
+
+
+@pytest.mark.parametrize("name", list(BODIES))
+def test_a_body_that_cannot_be_read_is_a_400_with_a_code(name):
+    response = Client(HTTP_HOST="localhost").post("/graphql", BODIES[name], content_type="application/json")
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert codes(response.json()) == ["BAD_INPUT"], response.content
+
+
+def test_a_body_that_can_be_read_is_answered():
+    """The reading above refuses what it must only: escapes, astral characters, deep enough JSON."""
+    query = b'"query($c: String!) { offers(categories: [$c]) { totalCount } }"'
+    variables = b'{"c": "caf\\u00e9 \\ud83d\\ude00 ' + "é".encode() + b'"}'
+    deep = b'{"deep": ' + b"[" * 500 + b"]" * 500 + b"}"
+    body = b'{"query": ' + query + b', "variables": ' + variables + b', "extensions": ' + deep + b"}"
+    response = Client(HTTP_HOST="localhost").post("/graphql", body, content_type="application/json")
+    assert response.status_code == 200 and response.json() == {"data": {"offers": {"totalCount": 0}}}
+
+
+def test_several_operations_need_an_operation_name(gql):
+    two = "query A { __typename } query B { layers { slug } }"
+    body = gql(two, expect_errors=True)
+    assert body["data"] is None and codes(body) == ["BAD_INPUT"] and "operation name" in body["errors"][0]["message"]
+    assert gql("query A { __typename }")["data"] == {"__typename": "Query"}
 
 
 def test_a_nul_character_is_bad_input_and_writes_nothing(gql, register):
@@ -197,3 +234,63 @@ def test_a_nul_character_is_bad_input_and_writes_nothing(gql, register):
         expect_errors=True,
     )
     assert codes(body) == ["BAD_INPUT"]
+
+
+def test_last_zero_is_an_empty_page_of_the_whole_count(gql):
+    """`last: 0` asks for no row (Strawberry took the 0 for no `last`: every row, past the page cap)."""
+    for query in ("{ offers(last: 0) { totalCount edges { node { id } } } }",
+                  "{ offers(first: 3, last: 0) { totalCount edges { node { id title } } } }",
+                  "{ offers(last: 0) { totalCount edges { node { id district { name } } } } }"):  # fmt: skip
+        page = gql(query)["data"]["offers"]
+        assert page["edges"] == [] and page["totalCount"] == Offer.objects.count() > 0, query
+
+
+def test_node_ids_that_name_no_object_find_nothing(gql):
+    offer = Offer.objects.order_by("pk").first()
+    query = "query($id: ID!) { node(id: $id) { id __typename } }"
+    for kind, key in [("User", "1"), ("Membership", "1"), ("Match", "1"), ("offer", str(offer.pk)), ("Nowhere", "1"),
+                      ("Offer", "abc"), ("Offer", ""), ("Offer", "1.0"), ("Offer", "-1"), ("Offer", "\u0661"),
+                      ("Offer", "99999999999999999999999")]:  # fmt: skip
+        assert gql(query, {"id": to_base64(kind, key)}) == {"data": {"node": None}}, (kind, key)
+    found = gql(query, {"id": to_base64("Offer", offer.pk)})["data"]["node"]
+    assert found == {"id": to_base64("Offer", offer.pk), "__typename": "Offer"}
+
+
+@pytest.mark.parametrize("number", ["NaN", "sNaN", "Infinity", "-Infinity"])
+def test_a_decimal_that_is_not_a_finite_number_is_bad_input(gql, register, number):
+    token = register("ana@example.org")
+    before = Offer.objects.count()
+    create = """mutation($q: Decimal!) { createOffer(input: {title: "Flour", kind: MATERIAL, quantity: $q,
+                  location: {longitude: -73.58, latitude: 45.52}}) { id } }"""
+    body = gql(create, {"q": number}, token=token, expect_errors=True)
+    assert codes(body) == ["BAD_INPUT"] and "finite" in body["errors"][0]["message"], body
+    assert Offer.objects.count() == before
+
+
+def test_a_coordinate_of_400_digits_is_bad_input(gql):
+    """JSON bodies refuse such a number (orjson reads 64 bits at most); a literal in the query does not."""
+    huge = "1" + "0" * 400
+    ring = f"[[{huge}, 45.5], [-73.5, 45.5], [-73.5, 45.6], [{huge}, 45.5]]"
+    query = f'{{ offers(spatial: {{withinGeometry: {{type: "Polygon", coordinates: [{ring}]}}}}) {{ totalCount }} }}'
+    body = gql(query, expect_errors=True)
+    assert codes(body) == ["BAD_INPUT"] and "finite" in body["errors"][0]["message"], body
+
+
+def test_a_feed_cursor_with_numbers_json_does_not_have_is_bad_input(gql):
+    feed = """query($after: String) { feed(point: {longitude: -73.58, latitude: 45.52}, after: $after) {
+      edges { cursor } } }"""
+    for forged in ('["2020-01-01T00:00:00", Infinity, 1]', '["2020-01-01T00:00:00", 1, NaN]', '["2020-01-01", 1.5, 2]'):
+        after = base64.urlsafe_b64encode(forged.encode()).decode()
+        body = gql(feed, {"after": after}, expect_errors=True)
+        assert codes(body) == ["BAD_INPUT"] and "cursor" in body["errors"][0]["message"], forged
+
+
+def test_a_unique_row_written_meanwhile_is_a_conflict_not_an_outage():
+    """A race on a unique constraint (two registrations of one email) reaches the client as CONFLICT."""
+    error = GraphQLError("register", original_error=IntegrityError("duplicate key value violates unique constraint"))
+    assert format_error(error)["extensions"]["code"] == "CONFLICT"
+    for failure, code in (
+        (OperationalError("connection refused"), "UNAVAILABLE"),
+        (ProgrammingError("bug"), "INTERNAL"),
+    ):
+        assert format_error(GraphQLError("x", original_error=failure))["extensions"]["code"] == code
