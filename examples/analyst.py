@@ -2,7 +2,7 @@
 """Quartier for analysts: pull activity per area and the offers of an area into GeoJSON files that
 GeoPandas, QGIS or any GIS reads as they are (FeatureCollections with flat properties, WGS84).
 
-    python examples/analyst.py --api http://127.0.0.1:8000 --layer mtl-boroughs --out data/
+    python examples/analyst.py --api http://127.0.0.1:8000 --layer demo-zones --out data/
     # then, in a notebook:
     #   import geopandas as gpd
     #   areas = gpd.read_file("data/area-stats.geojson")     # one row per district, its counts
@@ -70,7 +70,7 @@ def offers_of(api: str, district_id: str, token: str | None) -> list[dict]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--api", default="http://127.0.0.1:8000")
-    parser.add_argument("--layer", default="mtl-boroughs", help="a boundary layer's slug (the `layers` query)")
+    parser.add_argument("--layer", default="demo-zones", help="a boundary layer's slug (the `layers` query)")
     parser.add_argument("--district", help="a district code of that layer for offers.geojson (default: the first)")
     parser.add_argument("--out", default=".", type=Path)
     parser.add_argument("--token")

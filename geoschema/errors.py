@@ -47,6 +47,8 @@ def not_found(message: str) -> ApiError:
     return ApiError(Code.NOT_FOUND, message)
 
 
+MESSAGE_MAX = 1000  # characters of an error message
+
 # Errors raised by GraphQL validation rules (strawberry's limiter extensions) carry no code.
 _LIMIT_MESSAGES = re.compile(r"exceeds maximum operation depth|aliases|contains more than \d+ tokens", re.I)
 
@@ -57,11 +59,11 @@ def format_error(error: GraphQLError) -> dict:
     while isinstance(original, GraphQLError) and original.original_error is not None:
         original = original.original_error
     formatted = error.formatted
-    if (formatted.get("extensions") or {}).get("code") in Code.__members__:
-        return formatted  # already classified where it was raised (permission classes)
-    code, message = _classify(original, error)
-    formatted["message"] = message
-    formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+    if (formatted.get("extensions") or {}).get("code") not in Code.__members__:  # else classified where raised
+        code, formatted["message"] = _classify(original, error)
+        formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+    if len(formatted["message"]) > MESSAGE_MAX:  # a message quotes the value it refuses, which may be megabytes
+        formatted["message"] = formatted["message"][:MESSAGE_MAX] + "…"
     return formatted
 
 

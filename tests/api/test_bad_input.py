@@ -294,3 +294,8 @@ def test_a_unique_row_written_meanwhile_is_a_conflict_not_an_outage():
         (ProgrammingError("bug"), "INTERNAL"),
     ):
         assert format_error(GraphQLError("x", original_error=failure))["extensions"]["code"] == code
+
+
+def test_an_error_does_not_send_back_megabytes_it_quotes(gql):
+    body = gql("query($l: String!) { districts(layer: $l) { totalCount } }", {"l": "x" * 5_000_000}, expect_errors=True)
+    assert codes(body) == ["NOT_FOUND"] and len(body["errors"][0]["message"]) <= 1001
