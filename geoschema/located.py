@@ -73,8 +73,9 @@ class Located:
         return {"type": "Point", "coordinates": [x, y]}
 
     @strawberry.field(
-        description="Metres from `spatial.near.point` (WGS84 spheroid) to `location`, rounded to 100 m for a "
-        "person who shares their place coarsely; null without `near`."
+        description="Metres from `spatial.near.point` (WGS84 spheroid) to the place that lists are searched and "
+        "ordered by: the public one (`location` for all but those who may see the exact place), rounded to 100 m "
+        "for a person who shares their place coarsely; null without `near`."
     )
     def distance_meters(self, root: strawberry.Parent, info: strawberry.Info) -> float | None:
         return shown_distance(info.context.request, root, getattr(root, "distance_meters", None))
