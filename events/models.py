@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
 
 from accounts.models import members_only
+from offers.models import TITLE_NOT_BLANK, categories_field, description_field
 from places.geo import AsGeometry
 from places.models import Located
 
@@ -19,9 +19,9 @@ class Event(Located):
         SCHEDULED = "SCHEDULED"
         CANCELLED = "CANCELLED"
 
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    categories = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    title = models.CharField(max_length=200, validators=[TITLE_NOT_BLANK])
+    description = description_field()
+    categories = categories_field()
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Seats; empty: no limit.")

@@ -2,6 +2,11 @@
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.core.validators import MaxLengthValidator, RegexValidator
+
+from offers.models import TITLE_NOT_BLANK
+
+BODY_MAX_LENGTH = 5000
 
 
 def _only(audience: str) -> models.Q:
@@ -22,8 +27,18 @@ class Post(models.Model):
     organisation = models.ForeignKey(
         "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
     )
-    title = models.CharField(max_length=200, blank=True)
-    body = models.TextField(max_length=5000)
+    title = models.CharField(max_length=200, blank=True, validators=[TITLE_NOT_BLANK])
+    # A TextField's max_length binds only forms: the validator makes full_clean enforce it.
+    body = models.TextField(
+        max_length=BODY_MAX_LENGTH,
+        validators=[
+            RegexValidator(r"\S", "a post cannot be only spaces", code="only_spaces"),
+            MaxLengthValidator(
+                BODY_MAX_LENGTH, "a post has at most %(limit_value)d characters (this one has %(show_value)d)"
+            ),
+        ],
+        help_text=f"At most {BODY_MAX_LENGTH} characters.",
+    )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
     building = models.ForeignKey("places.Building", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     district = models.ForeignKey("places.District", null=True, blank=True, on_delete=models.CASCADE, related_name="+")

@@ -1,15 +1,60 @@
 """What people and organisations offer, what they need, and the projects that gather needs."""
 
+import math
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db.models.functions import Coalesce
 
 from accounts.models import members_only
 from places.geo import AsGeometry
 from places.models import Located
+
+# Limits on what people write, so one request cannot store megabytes of text (events and posts import them).
+DESCRIPTION_MAX_LENGTH = 5000
+CATEGORIES_MAX = 20
+TITLE_NOT_BLANK = RegexValidator(r"\S", "a title cannot be only spaces", code="only_spaces")
+NAME_NOT_BLANK = RegexValidator(r"\S", "a name cannot be only spaces", code="only_spaces")
+DESCRIPTION_LIMIT = MaxLengthValidator(
+    DESCRIPTION_MAX_LENGTH, "a description has at most %(limit_value)d characters (this one has %(show_value)d)"
+)
+CATEGORY_NOT_BLANK = RegexValidator(r"\S", "a category cannot be only spaces", code="only_spaces")
+CATEGORIES_LIMIT = MaxLengthValidator(CATEGORIES_MAX, "give at most %(limit_value)d categories (not %(show_value)d)")
+OPEN = models.Q(status="OPEN")  # the rows matching searches (offers and needs both say OPEN)
+CATEGORIES_HELP = f"At most {CATEGORIES_MAX}, each at most 80 characters."
+DESCRIPTION_HELP = f"At most {DESCRIPTION_MAX_LENGTH} characters."
+
+
+def description_field() -> models.TextField:
+    """An optional free text of at most DESCRIPTION_MAX_LENGTH characters: a TextField's max_length
+    binds only forms, so the validator makes full_clean (every service) enforce it too."""
+    return models.TextField(
+        blank=True, max_length=DESCRIPTION_MAX_LENGTH, validators=[DESCRIPTION_LIMIT], help_text=DESCRIPTION_HELP
+    )
+
+
+def categories_field() -> ArrayField:
+    """Free category tags: at most CATEGORIES_MAX, each 1 to 80 characters and not only spaces."""
+    return ArrayField(
+        models.CharField(max_length=80, validators=[CATEGORY_NOT_BLANK]),
+        default=list,
+        blank=True,
+        validators=[CATEGORIES_LIMIT],
+        help_text=CATEGORIES_HELP,
+    )
+
+
+def is_finite(value: object) -> bool:
+    """Whether a number can be compared: NaN and infinities cannot (clean_fields reports them, but
+    clean() runs anyway), and an ordering comparison with a NaN decimal raises InvalidOperation."""
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class HelpKind(models.TextChoices):
@@ -30,10 +75,10 @@ class HelpKind(models.TextChoices):
 class Exchange(Located):
     """What an offer and a need share: a kind of help, categories, a quantity, a time window."""
 
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=200, validators=[TITLE_NOT_BLANK])
+    description = description_field()
     kind = models.CharField(max_length=20, choices=HelpKind.choices)
-    categories = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    categories = categories_field()
     quantity = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     unit = models.CharField(max_length=40, blank=True, help_text="CAD, hours, items, m2, seats, nights...")
     available_from = models.DateTimeField(null=True, blank=True)
@@ -56,7 +101,7 @@ class Exchange(Located):
             errors["recurring_days"] = "days of the week are 0 (Monday) to 6 (Sunday)"
         if self.available_from and self.available_until and self.available_from > self.available_until:
             errors["available_until"] = "the window must end after it starts"
-        if self.quantity is not None and self.quantity <= 0:
+        if is_finite(self.quantity) and self.quantity <= 0:
             errors["quantity"] = "a quantity must be more than 0 (leave it empty when it does not count)"
         largest = settings.QUARTIER["MAX_RADIUS_METERS"]
         for field in ("service_radius_m", "search_radius_m"):
@@ -92,8 +137,12 @@ class Offer(Exchange):
             GistIndex(AsGeometry("public_location"), name="offer_public_planar"),
             GinIndex(fields=["categories"], name="offer_categories_gin"),
             models.Index(fields=["kind"], name="offer_kind"),
-            # Matching asks "offers of this kind near here": one GiST on both (btree_gist).
+            # Matching asks "offers of this kind near here": one GiST on both (btree_gist), on exact
+            # places and on public ones (matching.selectors.places_seen_by). The latter only for open
+            # rows, which matching alone asks for: else the lists' nearest first walks it instead of
+            # the public_location GiST, twice as slow without a kind to narrow it.
             GistIndex(fields=["kind", "location"], name="offer_kind_location"),
+            GistIndex(fields=["kind", "public_location"], name="offer_kind_public_location", condition=OPEN),
         ]
 
     def __str__(self) -> str:
@@ -109,8 +158,8 @@ class Project(Located):
         FUNDED = "FUNDED"
         DONE = "DONE"
 
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=200, validators=[TITLE_NOT_BLANK])
+    description = description_field()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -127,6 +176,15 @@ class Project(Located):
     class Meta:
         ordering = ["id"]
         indexes = [GistIndex(AsGeometry("public_location"), name="project_public_planar")]
+
+    def clean(self) -> None:
+        errors = {}
+        if is_finite(self.funding_goal) and self.funding_goal <= 0:
+            errors["funding_goal"] = "a funding goal must be more than 0 (leave it empty when there is none)"
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "a project ends on or after the day it starts"
+        if errors:
+            raise ValidationError(errors)
 
     def __str__(self) -> str:
         return self.title
@@ -152,6 +210,7 @@ class Need(Exchange):
             GinIndex(fields=["categories"], name="need_categories_gin"),
             models.Index(fields=["kind"], name="need_kind"),
             GistIndex(fields=["kind", "location"], name="need_kind_location"),
+            GistIndex(fields=["kind", "public_location"], name="need_kind_public_location", condition=OPEN),
         ]
 
     def __str__(self) -> str:
@@ -183,6 +242,10 @@ class Pledge(models.Model):
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="pledge_quantity_positive")]
 
+    def clean(self) -> None:
+        if is_finite(self.quantity) and self.quantity <= 0:
+            raise ValidationError({"quantity": "a pledge's quantity must be more than 0"})
+
     def __str__(self) -> str:
         return f"{self.quantity} of {self.offer} for {self.need} ({self.status})"
 
@@ -191,7 +254,7 @@ class FundingPool(models.Model):
     """Civic co-funding: a partner's budget that tops up money pledges to projects located inside an
     area (a district, or any district of a layer), by a ratio, with a cap per project and a total."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[NAME_NOT_BLANK])
     partner = models.ForeignKey("places.Organisation", on_delete=models.PROTECT, related_name="funding_pools")
     district = models.ForeignKey("places.District", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     layer = models.ForeignKey("places.BoundaryLayer", null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Community
 from accounts.permissions import acts_for, can_change, can_post_in
 from geoschema.errors import ApiError, Code, bad_input
-from offers.models import FundingPool, HelpKind, Need, Offer, Pledge, PoolTopUp, Project
+from offers.models import FundingPool, HelpKind, Need, Offer, Pledge, PoolTopUp, Project, is_finite
 from places.models import District, DistrictPart, LocationPrecision, Organisation
 from places.services import located_assign_districts
 
@@ -60,7 +60,8 @@ def offer_update(*, user, offer: Offer, **changes: Any) -> Offer:
     for name, value in changes.items():
         setattr(offer, name, value)
     committed = committed_quantity(offer=offer)
-    if offer.quantity is not None and offer.quantity < committed:
+    # A quantity that is not a finite number is left to full_clean, which refuses it.
+    if is_finite(offer.quantity) and offer.quantity < committed:
         raise bad_input(f"quantity cannot go below what is already pledged ({committed})")
     return _save_located(offer, moved="location" in changes)
 
@@ -130,8 +131,8 @@ def pledge_create(*, user, offer: Offer, need: Need, quantity: Decimal) -> Pledg
     """The offer's side proposes part of its offer for a need; the need's side then responds."""
     if not can_change(user, offer):
         raise PermissionDenied("only the one who made this offer may pledge it")
-    if quantity <= 0:
-        raise bad_input("a pledge's quantity must be more than 0")
+    if not is_finite(quantity) or quantity <= 0:
+        raise bad_input("a pledge's quantity must be a number more than 0")
     if offer.kind != need.kind:
         raise bad_input(f"a {offer.kind} offer cannot serve a {need.kind} need")
     if offer.community_id is not None and offer.community_id != need.community_id:

@@ -1,0 +1,43 @@
+"""Given an organiser, when they create an event with a title of only spaces, a description of a
+megabyte or thousands of categories, then they get BAD_INPUT and no event is written."""
+
+import pytest
+
+from events.models import Event
+from offers.models import CATEGORIES_MAX, DESCRIPTION_MAX_LENGTH
+from tests.conftest import codes
+
+CREATE = "mutation($i: EventInput!) { createEvent(input: $i) { id } }"
+EVENT = {
+    "title": "Repair café",
+    "startsAt": "2030-01-02T10:00:00+00:00",
+    "endsAt": "2030-01-02T12:00:00+00:00",
+    "location": {"longitude": -73.58, "latitude": 45.52},
+}
+
+
+@pytest.mark.parametrize(
+    "change,says",
+    [
+        ({"title": "   "}, "a title cannot be only spaces"),
+        ({"description": "d" * 1_000_000}, f"a description has at most {DESCRIPTION_MAX_LENGTH} characters"),
+        ({"categories": [str(i) for i in range(10_000)]}, f"give at most {CATEGORIES_MAX} categories"),
+        ({"categories": ["repair", " "]}, "a category cannot be only spaces"),
+    ],
+)
+def test_blank_titles_and_oversized_texts_are_refused_and_nothing_is_written(gql, register, change, says):
+    token = register("tidy-host@example.org")
+    before = Event.objects.count()
+    body = gql(CREATE, {"i": {**EVENT, **change}}, token=token, expect_errors=True)
+    assert codes(body) == ["BAD_INPUT"] and says in body["errors"][0]["message"]
+    assert Event.objects.count() == before
+
+
+def test_an_event_at_the_limits_is_accepted(gql, register):
+    token = register("full-host@example.org")
+    event = {
+        **EVENT,
+        "description": "d" * DESCRIPTION_MAX_LENGTH,
+        "categories": [str(i) for i in range(CATEGORIES_MAX)],
+    }
+    assert gql(CREATE, {"i": event}, token=token)["data"]["createEvent"]["id"]

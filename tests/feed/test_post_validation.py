@@ -1,0 +1,57 @@
+"""Given a resident of a building, when they post, reply or edit with a body of only spaces or of
+a megabyte, then they get BAD_INPUT and nothing is written or changed."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import Point
+from strawberry.relay import GlobalID
+
+from accounts.services import token_issue
+from feed import services
+from feed.models import BODY_MAX_LENGTH, Post
+from places.models import Building
+from tests.conftest import codes
+
+pytestmark = pytest.mark.django_db
+HUGE = "x" * 1_000_000
+
+
+def gid(thing) -> str:
+    return str(GlobalID(type(thing).__name__, str(thing.pk)))
+
+
+@pytest.fixture
+def lobby():
+    """A building, a resident and their first post."""
+    user = get_user_model().objects.create_user("lobby@example.org", password="x" * 20)
+    building = Building.objects.create(name="4520 rue A", location=Point(-73.58, 45.52, srid=4326))
+    post = services.post_create(user=user, body="Laundry room closed Friday", building=building)
+    return {"token": token_issue(user=user), "building": building, "post": post}
+
+
+def refused(gql, query: str, variables: dict, token: str) -> str:
+    before = list(Post.objects.order_by("id").values_list("id", "title", "body"))
+    body = gql(query, variables, token=token, expect_errors=True)
+    assert codes(body) == ["BAD_INPUT"], body
+    assert list(Post.objects.order_by("id").values_list("id", "title", "body")) == before
+    return body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("text,says", [(HUGE, f"a post has at most {BODY_MAX_LENGTH} characters"), (" \n ", "")])
+def test_a_post_a_reply_and_an_edit_with_a_bad_body_write_nothing(gql, lobby, text, says):
+    create = "mutation($b: String!, $on: ID!) { createPost(input: {body: $b, buildingId: $on}) { id } }"
+    reply = "mutation($b: String!, $p: ID!) { replyToPost(postId: $p, body: $b) { id } }"
+    edit = "mutation($b: String!, $p: ID!) { updatePost(postId: $p, body: $b) { id } }"
+    post = gid(lobby["post"])
+    for query, variables in (
+        (create, {"b": text, "on": gid(lobby["building"])}),
+        (reply, {"b": text, "p": post}),
+        (edit, {"b": text, "p": post}),
+    ):
+        assert says in refused(gql, query, variables, lobby["token"])
+
+
+def test_a_post_of_the_largest_size_is_accepted(lobby):
+    user = lobby["post"].owner
+    post = services.post_create(user=user, body="x" * BODY_MAX_LENGTH, building=lobby["building"])
+    assert len(post.body) == BODY_MAX_LENGTH
