@@ -6,6 +6,7 @@ what remains of it) -> need (one edge per candidate pair, cost: minus the match 
 (capacity: what remains of the need). `max_flow_min_cost` first maximises what flows, then
 minimises the cost, so coverage comes first and score breaks ties. Quantities are whole units
 (an uncounted offer or need counts as one unit); each need considers its 25 nearest candidates.
+The scores, and so the pledges proposed, come from the places the caller may see (matching.selectors).
 """
 
 import math
@@ -40,8 +41,9 @@ def units(thing: Offer | Need) -> int:
     return 1 if left is None else max(0, math.floor(left))
 
 
-def suggest_allocation(*, needs: QuerySet[Need], offers: QuerySet[Offer]) -> list[Proposal]:
-    """Proposed pledges between `offers` and `needs` (both already restricted to an area)."""
+def suggest_allocation(*, needs: QuerySet[Need], offers: QuerySet[Offer], request) -> list[Proposal]:
+    """Proposed pledges between `offers` and `needs` (both already restricted to an area), matched
+    as the caller of `request` may see them."""
     now = timezone.now()
     allowed = set(offers.filter(status=Offer.Status.OPEN).values_list("pk", flat=True))
     graph = nx.DiGraph()
@@ -52,7 +54,7 @@ def suggest_allocation(*, needs: QuerySet[Need], offers: QuerySet[Offer]) -> lis
         if need_units == 0:
             continue
         need_key = f"n{need.pk}"
-        for offer in offers_for_need(need, limit=CANDIDATES_PER_NEED):
+        for offer in offers_for_need(need, request=request, limit=CANDIDATES_PER_NEED):
             if offer.pk not in allowed:
                 continue
             offer_key = f"o{offer.pk}"

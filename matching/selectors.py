@@ -5,22 +5,28 @@ An offer can serve a need when their places are within reach (the distance is wi
 offer's service radius and the need's search radius), the kinds agree, their categories overlap
 when both name some, their availability windows overlap, quantity remains, and a members-only offer
 serves only needs of its own community (a community's need is served by its members' offers and
-public ones). The search walks
-the (kind, location) GiST nearest first from the exact place asked about (matching works on exact
-places; what it shows of them follows each side's precision), takes the `CANDIDATES` nearest
-within reach, keeps the compatible ones and scores them (matching.scoring).
+public ones). The search walks a (kind, place) GiST nearest first from the place asked about,
+takes the `CANDIDATES` nearest within reach, keeps the compatible ones and scores them
+(matching.scoring).
+
+Matching places each side where the caller may see it (`Places`): which candidates are within
+reach, their order, distances, reasons and scores are all computed from those places, so no series
+of questions tells a caller more than the places they may see (README, "Location privacy").
 """
 
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Literal
 
+from django.contrib.gis.geos import Point
 from django.db import connections
 from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
+from accounts.permissions import sees_every_exact_location, sees_exact_location
 from matching.scoring import Score, score
 from offers.models import Need, Offer, Pledge
 from places.geo import DistanceTo, KnnTo, Latitude, Longitude, NearBox
@@ -31,10 +37,33 @@ AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 
 @dataclass(frozen=True)
 class Match:
+    """An offer that can serve a need; `distance_m` and `score` between the places the caller may see."""
+
     offer: Offer
     need: Need
     distance_m: float
     score: Score
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where a candidate search places its two sides: the origin (the need or offer asked about) at
+    `origin`, the candidates by their `column`, `location` (exact) or `public_location`."""
+
+    origin: Point
+    column: Literal["location", "public_location"]
+
+
+def places_seen_by(request, origin: Offer | Need) -> Places:
+    """The places of a search from `origin` as the caller of `request` may see them: the origin's
+    exact place if they may see it, else its public one; the candidates' exact places if they may
+    see every one (staff), else their public ones (an EXACT row's is its exact place).
+
+    A caller's own coarse rows among the candidates are placed at their public point too: one
+    index walk over one column serves every candidate, and nothing shown depends on a place the
+    caller may not see."""
+    origin_place = origin.location if sees_exact_location(request, origin) else origin.public_location
+    return Places(origin_place, "location" if sees_every_exact_location(request) else "public_location")
 
 
 def with_remaining(queryset: QuerySet, side: str) -> QuerySet:
@@ -83,13 +112,16 @@ def same_space(model, origin: Offer | Need, seen: set[int] | None) -> Q:
     return Q() if seen is None else Q(community__isnull=True) | Q(community_id__in=seen)
 
 
-def reachable(model, origin: Offer | Need, reach_field: str, *, limit: int, seen: set[int] | None = None) -> QuerySet:
-    """Open rows of `model` of `origin`'s kind within reach of it (both radii), nearest first.
+def reachable(
+    model, origin: Offer | Need, reach_field: str, *, places: Places, limit: int, seen: set[int] | None = None
+) -> QuerySet:
+    """Open rows of `model` of `origin`'s kind within reach of it (both radii), nearest first, as
+    `places` places them.
 
-    Only what the (kind, location) GiST can answer is asked of SQL, so that PostgreSQL walks that
-    index nearest first and stops at `limit`; the finer rules (`compatible`) are checked on the few
-    rows it returns. Asked in SQL, they made the planner underestimate the rows and read every
-    same-kind row in the search box instead.
+    Only what a (kind, place) GiST can answer is asked of SQL, so that PostgreSQL walks that index
+    nearest first and stops at `limit`; the finer rules (`compatible`) are checked on the few rows
+    it returns. Asked in SQL, they made the planner underestimate the rows and read every same-kind
+    row in the search box instead.
     """
     radius = origin.search_radius_m if isinstance(origin, Need) else origin.service_radius_m
     side = "offer" if model is Offer else "need"
@@ -98,7 +130,7 @@ def reachable(model, origin: Offer | Need, reach_field: str, *, limit: int, seen
     return (
         queryset.defer("location", "public_location", "description")
         .annotate(
-            distance_meters=DistanceTo(origin.location, field="location"),
+            distance_meters=DistanceTo(places.origin, field=places.column),
             # Coordinates as floats for the few shown: no geometry object built for each candidate.
             exact_x=Longitude("location"),
             exact_y=Latitude("location"),
@@ -106,24 +138,28 @@ def reachable(model, origin: Offer | Need, reach_field: str, *, limit: int, seen
             public_y=Latitude("public_location"),
         )
         .filter(
-            NearBox(origin.location, radius, field="location"),
+            NearBox(places.origin, radius, field=places.column),
             distance_meters__lte=Least(F(reach_field), Value(radius)),
         )
-        .order_by(KnnTo(origin.location, field="location"))[:limit]
+        .order_by(KnnTo(places.origin, field=places.column))[:limit]
     )
 
 
-def offers_for_need(need: Need, *, limit: int = CANDIDATES) -> list[Offer]:
+def offers_for_need(need: Need, *, request, limit: int = CANDIDATES) -> list[Offer]:
     """Open offers within reach of `need` that can serve it, nearest first, with `distance_meters`:
-    the compatible ones among the `limit` nearest reachable offers of its kind."""
-    nearest = reachable(Offer, need, "service_radius_m", limit=limit).select_related("organisation")
+    the compatible ones among the `limit` nearest reachable offers of its kind, placed where the
+    caller of `request` may see them."""
+    places = places_seen_by(request, need)
+    nearest = reachable(Offer, need, "service_radius_m", places=places, limit=limit).select_related("organisation")
     return [offer for offer in nearest if compatible(offer, need)]
 
 
-def needs_for_offer(offer: Offer, *, limit: int = CANDIDATES, seen: set[int] | None = None) -> list[Need]:
-    """Open needs within reach of `offer` that it can serve, nearest first, with `distance_meters`;
-    of the needs of communities, only those in `seen` (None: all)."""
-    nearest = reachable(Need, offer, "search_radius_m", limit=limit, seen=seen)
+def needs_for_offer(offer: Offer, *, request, limit: int = CANDIDATES, seen: set[int] | None = None) -> list[Need]:
+    """Open needs within reach of `offer` that it can serve, nearest first, with `distance_meters`,
+    placed where the caller of `request` may see them; of the needs of communities, only those in
+    `seen` (None: all)."""
+    places = places_seen_by(request, offer)
+    nearest = reachable(Need, offer, "search_radius_m", places=places, limit=limit, seen=seen)
     nearest = nearest.select_related("organisation", "project")
     return [need for need in nearest if compatible(need, offer)]
 
@@ -210,15 +246,18 @@ def _best_of(
     return [replace(m, **{side: instance}) for m, instance in zip(best, shown, strict=True)]
 
 
-def matches_for_need(need: Need, *, first: int = 10, now: datetime | None = None) -> list[Match]:
-    """The offers that can serve `need`, best first."""
-    nearest = reachable(Offer, need, "service_radius_m", limit=CANDIDATES)
+def matches_for_need(need: Need, *, request, first: int = 10, now: datetime | None = None) -> list[Match]:
+    """The offers that can serve `need`, best first, as the caller of `request` may see them."""
+    places = places_seen_by(request, need)
+    nearest = reachable(Offer, need, "service_radius_m", places=places, limit=CANDIDATES)
     return _best_of(nearest, need, first, now or timezone.now(), ("organisation",))
 
 
 def matches_for_offer(
-    offer: Offer, *, first: int = 10, now: datetime | None = None, seen: set[int] | None = None
+    offer: Offer, *, request, first: int = 10, now: datetime | None = None, seen: set[int] | None = None
 ) -> list[Match]:
-    """The needs that `offer` can serve, best first (of communities' needs, those in `seen`)."""
-    nearest = reachable(Need, offer, "search_radius_m", limit=CANDIDATES, seen=seen)
+    """The needs that `offer` can serve, best first, as the caller of `request` may see them (of
+    communities' needs, those in `seen`)."""
+    places = places_seen_by(request, offer)
+    nearest = reachable(Need, offer, "search_radius_m", places=places, limit=CANDIDATES, seen=seen)
     return _best_of(nearest, offer, first, now or timezone.now(), ("organisation", "project"))

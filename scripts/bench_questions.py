@@ -24,17 +24,19 @@ NEAREST_SQL = """SELECT id, title, kind, ST_Distance(public_location, p) AS d, S
  WHERE ST_DWithin(public_location, p, 5000) ORDER BY public_location <-> p LIMIT 20"""
 MATCHES = """query($n: ID!) { matches(needId: $n, first: 10) {
   score distanceMeters reasons { name value } offer { id title kind location } } }"""
-MATCHES_SQL = """SELECT o.id, o.title, o.kind, ST_Distance(o.location, n.location), ST_AsGeoJSON(o.location),
+# Asked anonymously, matches place both sides at their public locations (matching.selectors).
+MATCHES_SQL = """SELECT o.id, o.title, o.kind, ST_Distance(o.public_location, n.public_location),
+       ST_AsGeoJSON(o.public_location),
        o.quantity - coalesce((SELECT sum(p.quantity) FROM offers_pledge p
                               WHERE p.offer_id = o.id AND p.status IN ('ACCEPTED', 'FULFILLED')), 0)
   FROM offers_offer o, offers_need n
  WHERE n.id = %(n)s AND o.kind = n.kind AND o.status = 'OPEN'
-   AND o.location && _ST_Expand(n.location, n.search_radius_m)
-   AND ST_Distance(o.location, n.location) <= least(o.service_radius_m, n.search_radius_m)
+   AND o.public_location && _ST_Expand(n.public_location, n.search_radius_m)
+   AND ST_Distance(o.public_location, n.public_location) <= least(o.service_radius_m, n.search_radius_m)
    AND (o.categories = '{}' OR n.categories = '{}' OR o.categories && n.categories)
    AND (o.available_from IS NULL OR n.available_until IS NULL OR o.available_from <= n.available_until)
    AND (o.available_until IS NULL OR n.available_from IS NULL OR o.available_until >= n.available_from)
- ORDER BY o.location <-> n.location LIMIT 1000"""
+ ORDER BY o.public_location <-> n.public_location LIMIT 1000"""
 VIEWPORT = """query($b: BBoxInput!) { mapLayer(of: OFFER, spatial: {bbox: $b}, limit: 5000) }"""
 VIEWPORT_SQL = """SELECT count(*), coalesce(json_agg(json_build_object('type', 'Feature',
          'id', encode(convert_to('Offer:' || t.id, 'UTF8'), 'base64'),

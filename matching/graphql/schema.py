@@ -30,28 +30,31 @@ class Query:
     @strawberry.field(description="Offers that can serve a need, best first.")
     def matches(self, info: strawberry.Info, need_id: relay.GlobalID, first: int = 10) -> list[MatchType]:
         _check_first(first)
-        need = object_from_id(need_id, "Need", only_visible(Need.objects.all(), info.context.request), "needId")
-        return MatchType.answer(selectors.matches_for_need(need, first=first), info)
+        request = info.context.request
+        need = object_from_id(need_id, "Need", only_visible(Need.objects.all(), request), "needId")
+        return MatchType.answer(selectors.matches_for_need(need, request=request, first=first), info)
 
     @strawberry.field(description="Needs that an offer can serve, best first.")
     def matches_for_offer(self, info: strawberry.Info, offer_id: relay.GlobalID, first: int = 10) -> list[MatchType]:
         _check_first(first)
         request = info.context.request
         offer = object_from_id(offer_id, "Offer", only_visible(Offer.objects.all(), request), "offerId")
-        return MatchType.answer(selectors.matches_for_offer(offer, first=first, seen=seen_communities(request)), info)
+        matches = selectors.matches_for_offer(offer, request=request, first=first, seen=seen_communities(request))
+        return MatchType.answer(matches, info)
 
     @strawberry.field(description="For each open need of a project, the offers that can serve it.")
     def project_matches(
         self, info: strawberry.Info, project_id: relay.GlobalID, first: int = 5
     ) -> list[NeedMatchesType]:
         _check_first(first)
-        visible = only_visible(Project.objects.all(), info.context.request)
-        project = object_from_id(project_id, "Project", visible, "projectId")
+        request = info.context.request
+        project = object_from_id(project_id, "Project", only_visible(Project.objects.all(), request), "projectId")
         return [
             NeedMatchesType(
                 need=need,
                 matches=[
-                    MatchType.from_match(m, info.context.request) for m in selectors.matches_for_need(need, first=first)
+                    MatchType.from_match(m, request)
+                    for m in selectors.matches_for_need(need, request=request, first=first)
                 ],
             )
             for need in project.needs.filter(status=Need.Status.OPEN).order_by("id")
@@ -76,6 +79,7 @@ class Query:
         proposals = suggest_allocation(
             needs=only_visible(Need.objects.filter(**area), request).distinct(),
             offers=only_visible(Offer.objects.filter(**area), request).distinct(),
+            request=request,
         )
         return AllocationType(
             proposals=[

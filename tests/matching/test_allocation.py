@@ -14,6 +14,7 @@ from offers.models import Need, Offer
 from places.models import BoundaryLayer, District
 from places.services import layer_refresh
 from tests.conftest import codes
+from tests.matching.test_matches import asked_by, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_the_flow_covers_both_needs_where_best_first_would_cover_one(corner, gql
     offer_a = located(Offer, title="A", categories=["tools", "paint"])
     offer_b = located(Offer, title="B", categories=["tools", "books", "seeds"])
     proposals = suggest_allocation(
-        needs=Need.objects.filter(districts=corner), offers=Offer.objects.filter(districts=corner)
+        needs=Need.objects.filter(districts=corner), offers=Offer.objects.filter(districts=corner), request=asked_by()
     )
     assert {(p.offer.title, p.need.title, p.quantity) for p in proposals} == {("A", "Y", 1), ("B", "X", 1)}
 
@@ -59,16 +60,18 @@ def test_the_flow_covers_both_needs_where_best_first_would_cover_one(corner, gql
     assert offer_a and offer_b and need_x and need_y
 
 
-def test_no_capacity_is_exceeded_on_a_whole_borough():
+@pytest.mark.parametrize("caller", [staff, asked_by])
+def test_no_capacity_is_exceeded_on_a_whole_borough(caller):
+    request = caller()
     borough = max(
         District.objects.filter(layer__slug="mtl-boroughs"), key=lambda d: Need.objects.filter(districts=d).count()
     )
     needs, offers = Need.objects.filter(districts=borough), Offer.objects.filter(districts=borough)
-    proposals = suggest_allocation(needs=needs, offers=offers)
+    proposals = suggest_allocation(needs=needs, offers=offers, request=request)
     assert len(proposals) > 10
     by_offer, by_need = defaultdict(Decimal), defaultdict(Decimal)
     for p in proposals:
-        assert p.offer.pk in {o.pk for o in offers_for_need(p.need)}, "only pairs that can match"
+        assert p.offer.pk in {o.pk for o in offers_for_need(p.need, request=request)}, "only pairs that can match"
         by_offer[p.offer.pk] += p.quantity
         by_need[p.need.pk] += p.quantity
     assert all(total <= units(Offer.objects.get(pk=pk)) for pk, total in by_offer.items())

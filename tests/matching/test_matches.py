@@ -1,10 +1,13 @@
 """Given the seeded offers and needs over Montreal, when matches are asked for, then the candidates
-are exactly those a brute-force oracle finds (pyproj distances, the same rules), best first."""
+are exactly those a brute-force oracle finds (pyproj distances, the same rules), best first: between
+exact places for staff, who may see them all, and between public places for anyone else."""
 
 import random
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
 from django.utils import timezone
 from pyproj import Geod
 from strawberry.relay import GlobalID
@@ -19,6 +22,7 @@ from matching.selectors import (
     matches_for_offer,
     needs_for_offer,
     offers_for_need,
+    places_seen_by,
     reachable,
 )
 from offers import services
@@ -30,14 +34,28 @@ pytestmark = pytest.mark.django_db
 GEOD = Geod(ellps="WGS84")
 
 
+def asked_by(user=None):
+    """A request of `user` (anonymous when None): whose view of places matching takes."""
+    request = RequestFactory().get("/graphql")
+    request.user = user or AnonymousUser()
+    return request
+
+
+def staff():
+    """A request of staff, who may see every exact place: matching on exact places."""
+    return asked_by(get_user_model()(is_staff=True))
+
+
 def overlaps(a_from, a_until, b_from, b_until) -> bool:
     return (a_from is None or b_until is None or a_from <= b_until) and (
         a_until is None or b_from is None or b_from <= a_until
     )
 
 
-def can_serve(offer: Offer, need: Need) -> tuple[bool, float]:
-    distance = GEOD.inv(offer.location.x, offer.location.y, need.location.x, need.location.y)[2]
+def can_serve(offer: Offer, need: Need, field: str = "location") -> tuple[bool, float]:
+    """The oracle: whether `offer` can serve `need` with their places in `field`, and how far."""
+    a, b = getattr(offer, field), getattr(need, field)
+    distance = GEOD.inv(a.x, a.y, b.x, b.y)[2]
     ok = (
         offer.kind == need.kind
         and offer.status == "OPEN"
@@ -57,16 +75,34 @@ def everything(django_db_setup, django_db_blocker):
         return list(Offer.objects.all()), list(Need.objects.all())
 
 
-def test_offers_for_a_need_are_exactly_the_oracle_candidates(everything):
-    offers, needs = everything
+@pytest.fixture
+def mixed(everything):
+    """The seeded offers and needs (all EXACT), half of them made coarse for this test (BLOCK,
+    BUILDING, DISTRICT), so that their public places differ from their exact ones."""
+    for model in (Offer, Need):
+        pks = list(model.objects.order_by("id").values_list("pk", flat=True))
+        for start, precision in enumerate(("BLOCK", "BUILDING", "DISTRICT")):
+            model.objects.filter(pk__in=pks[start::6]).update(location_precision=precision)
+    offers, needs = list(Offer.objects.all()), list(Need.objects.all())
+    assert sum(o.location != o.public_location for o in offers) > len(offers) * 0.45
+    return offers, needs
+
+
+# Staff match exact places; anyone else, public ones (the same point for an EXACT row).
+VIEWS = pytest.mark.parametrize(("caller", "field"), [(staff, "location"), (asked_by, "public_location")])
+
+
+@VIEWS
+def test_offers_for_a_need_are_exactly_the_oracle_candidates(mixed, caller, field):
+    offers, needs = mixed
     found_any = 0
     for need in random.Random(3).sample(needs, 60):
         expected = {}
         for offer in offers:
-            ok, distance = can_serve(offer, need)
+            ok, distance = can_serve(offer, need, field)
             if ok:
                 expected[offer.pk] = distance
-        got = {o.pk: o.distance_meters for o in offers_for_need(need)}
+        got = {o.pk: o.distance_meters for o in offers_for_need(need, request=caller())}
         assert len(expected) < CANDIDATES
         assert set(got) == set(expected), need.pk
         for pk, distance in got.items():
@@ -75,12 +111,13 @@ def test_offers_for_a_need_are_exactly_the_oracle_candidates(everything):
     assert found_any > 20
 
 
-def test_needs_for_an_offer_are_exactly_the_oracle_candidates(everything):
-    offers, needs = everything
+@VIEWS
+def test_needs_for_an_offer_are_exactly_the_oracle_candidates(mixed, caller, field):
+    offers, needs = mixed
     found_any = 0
     for offer in random.Random(4).sample(offers, 60):
-        expected = {n.pk for n in needs if can_serve(offer, n)[0]}
-        got = {n.pk for n in needs_for_offer(offer)}
+        expected = {n.pk for n in needs if can_serve(offer, n, field)[0]}
+        got = {n.pk for n in needs_for_offer(offer, request=caller())}
         assert got == expected, offer.pk
         found_any += bool(got)
     assert found_any > 5
@@ -95,8 +132,8 @@ MATCHES = """query($id: ID!, $first: Int) {
 
 def test_matches_come_best_first_with_their_reasons(gql, everything):
     offers, needs = everything
-    need = max(needs, key=lambda n: len(offers_for_need(n)))
-    candidates = len(offers_for_need(need))
+    need = max(needs, key=lambda n: len(offers_for_need(n, request=asked_by())))
+    candidates = len(offers_for_need(need, request=asked_by()))
     body = gql(MATCHES, {"id": str(GlobalID("Need", str(need.pk))), "first": 5})
     matches = body["data"]["matches"]
     assert len(matches) == min(5, candidates) and candidates >= 5
@@ -109,15 +146,15 @@ def test_matches_come_best_first_with_their_reasons(gql, everything):
         assert 0 <= match["score"] <= 1
 
 
-def test_matches_for_an_offer_name_needs_it_can_serve(gql, everything):
-    offers, needs = everything
-    offer = max(random.Random(8).sample(offers, 200), key=lambda o: len(needs_for_offer(o)))
+def test_matches_for_an_offer_name_needs_it_can_serve(gql, mixed):
+    offers, needs = mixed
+    offer = max(random.Random(8).sample(offers, 200), key=lambda o: len(needs_for_offer(o, request=asked_by())))
     body = gql(
         """query($id: ID!) { matchesForOffer(offerId: $id, first: 50) { score need { id kind } } }""",
         {"id": str(GlobalID("Offer", str(offer.pk)))},
     )
     got = {int(GlobalID.from_id(m["need"]["id"]).node_id) for m in body["data"]["matchesForOffer"]}
-    expected = {n.pk for n in needs if can_serve(offer, n)[0]}
+    expected = {n.pk for n in needs if can_serve(offer, n, "public_location")[0]}
     assert got and got <= expected and len(got) == min(50, len(expected))
 
 
@@ -129,23 +166,32 @@ def test_matches_refuse_bad_ids(gql):
     ]
 
 
-def test_candidate_search_never_scans_all_offers(everything):
-    """The planner reaches offers through an index (the spatial ones, or on this small table
-    sometimes the kind's), never a full scan, whatever the need."""
-    from matching.selectors import reachable
+@VIEWS
+def test_candidate_search_never_scans_all_offers(everything, caller, field):
+    """The planner reaches offers through an index (a GiST of the places searched: the column's
+    own or the (kind, column) one; or on this small table sometimes the kind's), never a full scan,
+    whatever the need; and it walks a GiST of the places searched for most needs."""
     from places.selectors import explain
 
     offers, needs = everything
+    spatial = (f"offers_offer_{field}_", f"offer_kind_{field}")
+    walked = 0
     for need in needs[:20]:
-        text = explain(reachable(Offer, need, "service_radius_m", limit=CANDIDATES))
+        places = places_seen_by(caller(), need)
+        assert places.column == field
+        text = explain(reachable(Offer, need, "service_radius_m", places=places, limit=CANDIDATES))
         assert "Seq Scan on offers_offer " not in text, text
-        assert "offers_offer_location" in text or "offer_kind" in text, text
+        assert any(name in text for name in spatial) or "offer_kind" in text, text
+        walked += any(name in text for name in spatial)
+    assert walked > 10
 
 
-def test_matches_scored_on_values_are_those_scored_on_model_instances(everything, django_assert_num_queries):
+@VIEWS
+def test_matches_scored_on_values_are_those_scored_on_model_instances(mixed, django_assert_num_queries, caller, field):
     """matches_for_need and matches_for_offer score the candidates' values and build instances for
     the matches shown only: the same matches, scores and order as scoring full instances."""
-    offers, needs = everything
+    offers, needs = mixed
+    request = caller()
     now = timezone.now()
     # an organisation's offer right at some needs' places: among their best matches
     member = get_user_model().objects.create_user("tools@example.org", password="x" * 20)
@@ -158,8 +204,8 @@ def test_matches_scored_on_values_are_those_scored_on_model_instances(everything
     compared, with_organisation = 0, 0
     for need in sampled:
         expected = _best([Match(o, need, o.distance_meters, match_score(o, need, o.distance_meters, now))
-                          for o in offers_for_need(need)], 5)  # fmt: skip
-        got = matches_for_need(need, first=5, now=now)
+                          for o in offers_for_need(need, request=request)], 5)  # fmt: skip
+        got = matches_for_need(need, request=request, first=5, now=now)
         assert [(m.offer.pk, m.score, m.distance_m) for m in got] == [
             (m.offer.pk, m.score, m.distance_m) for m in expected
         ], need.pk
@@ -172,23 +218,24 @@ def test_matches_scored_on_values_are_those_scored_on_model_instances(everything
         compared += len(got)
     for offer in random.Random(10).sample(offers, 40):
         expected = _best([Match(offer, n, n.distance_meters, match_score(offer, n, n.distance_meters, now))
-                          for n in needs_for_offer(offer)], 5)  # fmt: skip
-        got = matches_for_offer(offer, first=5, now=now)
+                          for n in needs_for_offer(offer, request=request)], 5)  # fmt: skip
+        got = matches_for_offer(offer, request=request, first=5, now=now)
         assert [(m.need.pk, m.score) for m in got] == [(m.need.pk, m.score) for m in expected], offer.pk
         compared += len(got)
     assert compared > 50 and with_organisation > 0
 
 
-def test_candidates_read_as_rows_are_what_values_gives(everything):
+@VIEWS
+def test_candidates_read_as_rows_are_what_values_gives(mixed, caller, field):
     """The candidate search reads its rows as psycopg gives them, without Django's converters: for
     each column and annotation, the same value and the same type as through `values()` (a column
     added with a converter of its own, a JSON field say, would fail here)."""
-    offers, needs = everything
+    offers, needs = mixed
     compared = 0
     for origin, model, reach in [(n, Offer, "service_radius_m") for n in needs[:30]] + [
         (o, Need, "search_radius_m") for o in offers[:30]
     ]:
-        nearest = reachable(model, origin, reach, limit=CANDIDATES)
+        nearest = reachable(model, origin, reach, places=places_seen_by(caller(), origin), limit=CANDIDATES)
         as_rows = [vars(candidate) for candidate in _candidates(nearest)]
         through_values = list(nearest.values(*as_rows[0])) if as_rows else []
         assert as_rows == through_values
