@@ -2,9 +2,11 @@
 chunks (keyset pagination on id), so an export of any size never sits in memory whole.
 
 Datasets: offers, needs, projects, points-of-interest (filters: bbox=W,S,E,N, near=LON,LAT,METRES,
-district=<District id>, kinds=A,B) and area-stats (layer=<slug>, from=, to=). Each download names
-the attribution and licence of the layers it involves. Places are public locations (a person's
-as coarse as they chose), never exact ones.
+district=<District id>, and for offers and needs kinds=A,B) and area-stats (layer=<slug>, from=,
+to=). A filter the dataset does not take, or an unknown kind, is a BAD_INPUT error: never a file
+quietly filtered otherwise than asked. Each download names the attribution and licence of the
+layers it involves. Places are public locations (a person's as coarse as they chose), never exact
+ones.
 """
 
 import csv
@@ -14,14 +16,16 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from strawberry.relay import GlobalID
 
 from accounts.permissions import DISTANCE_ROUNDING_M, only_visible, seen_communities, visible_layers
 from geoschema.errors import ApiError, Code, bad_input
 from offers import selectors as offer_selectors
+from offers.models import HelpKind
 from offers.stats import COUNTS, area_stats
 from places import selectors as place_selectors
 from places.geo import Latitude, Longitude
@@ -46,10 +50,19 @@ LOCATED = {
         ["name", "categories", "address", "wheelchair"],
     ),
 }
+SPATIAL_FILTERS = ("bbox", "near", "district")
+FILTERS = {
+    "offers": (*SPATIAL_FILTERS, "kinds"),
+    "needs": (*SPATIAL_FILTERS, "kinds"),
+    "projects": SPATIAL_FILTERS,
+    "points-of-interest": SPATIAL_FILTERS,
+    "area-stats": ("layer", "from", "to"),
+}
 
 
 def export(request: HttpRequest, dataset: str, fmt: str):
     try:
+        _check_filters(request, dataset)
         if dataset == "area-stats":
             layer = _layer(request)
             rows, fields, layers = _area_stat_rows(request, layer), ["code", "name", *COUNTS], [layer]
@@ -63,6 +76,9 @@ def export(request: HttpRequest, dataset: str, fmt: str):
     except ApiError as exc:
         status = 404 if exc.code == Code.NOT_FOUND else 400
         return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=status)
+    except DataError as exc:  # a value PostgreSQL refuses, as the API reports it (geoschema.errors)
+        message = f"a value cannot be stored: {str(exc).splitlines()[0]}"
+        return JsonResponse({"error": {"code": Code.BAD_INPUT, "message": message}}, status=400)
     except DatabaseError:
         message = "the database is not available right now: try again shortly"
         return JsonResponse({"error": {"code": Code.UNAVAILABLE, "message": message}}, status=503)
@@ -82,6 +98,28 @@ def _header_value(text: str) -> str:
     """Partners' text as an HTTP header can carry it: one line, Latin-1 (the full text is in the file)."""
     one_line = " ".join(text.split())
     return one_line.encode("latin-1", "replace").decode("latin-1")
+
+
+def _check_filters(request: HttpRequest, dataset: str) -> None:
+    """Each query parameter is a filter the dataset takes, given once, without a NUL character."""
+    if dataset not in FILTERS:
+        return  # answered NOT_FOUND by the caller
+    taken = FILTERS[dataset]
+    for name in request.GET:
+        if name not in taken:
+            raise bad_input(f"{dataset} exports take no {name!r} filter; they take {', '.join(taken)}")
+        values = request.GET.getlist(name)
+        if len(values) > 1:
+            raise bad_input(f"{name} is given {len(values)} times: give it once")
+        if "\x00" in values[0]:
+            raise bad_input(f"{name} must not contain a NUL character")
+
+
+def _kinds(request: HttpRequest) -> list[str] | None:
+    kinds = [k.strip() for k in request.GET.get("kinds", "").split(",") if k.strip()]
+    if unknown := set(kinds) - set(HelpKind.values):
+        raise bad_input(f"unknown kinds {sorted(unknown)}: {', '.join(HelpKind.values)}")
+    return kinds or None
 
 
 def _layer(request: HttpRequest) -> BoundaryLayer:
@@ -128,7 +166,7 @@ def _global_id(value: str) -> GlobalID:
 
 def _located_rows(request: HttpRequest, dataset: str):
     make, fields = LOCATED[dataset]
-    kinds = [k for k in request.GET.get("kinds", "").split(",") if k] or None
+    kinds = _kinds(request)
     spatial, layers = _spatial(request)
     source = make(kinds)
     if dataset != "points-of-interest":
@@ -153,6 +191,8 @@ def _located_rows(request: HttpRequest, dataset: str):
 
 def _area_stat_rows(request: HttpRequest, layer: BoundaryLayer) -> Callable[[int], list[dict]]:
     start, end = (_datetime(request, name) for name in ("from", "to"))
+    if start is not None and end is not None and start > end:
+        raise bad_input("'from' must not be after 'to'")
     staff = request.user.is_staff
     communities = seen_communities(request)
 
@@ -181,10 +221,14 @@ def _datetime(request: HttpRequest, name: str) -> datetime | None:
     raw = request.GET.get(name)
     if raw is None:
         return None
-    value = parse_datetime(raw)
+    try:
+        value = parse_datetime(raw)
+    except ValueError:  # well formed but no such moment: 2026-02-30T00:00
+        value = None
     if value is None:
-        raise bad_input(f"{name} must be an ISO 8601 date and time")
-    return value
+        raise bad_input(f"{name} must be an ISO 8601 date and time, such as 2026-01-01T00:00:00Z")
+    # Without an offset, in the server's zone, as the database reads it; and comparable with `to`.
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 async def _chunks(rows: Callable[[int], list[dict]], first: list[dict]) -> AsyncIterator[list[dict]]:

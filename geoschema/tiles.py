@@ -15,7 +15,7 @@ import hashlib
 import math
 
 from django.contrib.gis.geos import Polygon
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, DataError, connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
@@ -43,8 +43,16 @@ class TileError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def _text(request: HttpRequest, name: str) -> str | None:
+    """A query parameter, refused with a NUL character (PostgreSQL cannot compare text holding one)."""
+    value = request.GET.get(name)
+    if value is not None and "\x00" in value:
+        raise TileError(400, Code.BAD_INPUT, f"{name} must not contain a NUL character")
+    return value
+
+
 def _list(request: HttpRequest, name: str) -> list[str] | None:
-    values = [v.strip() for v in request.GET.get(name, "").split(",") if v.strip()]
+    values = [v.strip() for v in (_text(request, name) or "").split(",") if v.strip()]
     return values or None
 
 
@@ -132,7 +140,7 @@ def _clusters_mvt(request: HttpRequest, layer: str, z: int, x: int, y: int) -> b
 
 
 def _districts_mvt(request: HttpRequest, z: int, x: int, y: int) -> bytes:
-    slug = request.GET.get("layer")
+    slug = _text(request, "layer")
     if not slug:
         raise TileError(400, Code.BAD_INPUT, "districts tiles need ?layer=<a boundary layer's slug>")
     layer = place_selectors.layer_by_slug(slug, visible=visible_layers(request.user))
@@ -178,6 +186,9 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
         body = _tile(request, layer, int(z), int(x), int(y))
     except TileError as exc:
         return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
+    except DataError as exc:  # a value PostgreSQL refuses, as the API reports it (geoschema.errors)
+        message = f"a value cannot be stored: {str(exc).splitlines()[0]}"
+        return JsonResponse({"error": {"code": Code.BAD_INPUT, "message": message}}, status=400)
     except DatabaseError:
         message = "the database is not available right now: try again shortly"
         return JsonResponse({"error": {"code": Code.UNAVAILABLE, "message": message}}, status=503)

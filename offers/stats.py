@@ -242,6 +242,8 @@ def _with_rules(sql: str, communities: set[int] | None) -> tuple[str, dict]:
 
 
 GRIDS = {"HEXAGON": "ST_HexagonGrid", "SQUARE": "ST_SquareGrid"}
+# Web Mercator's edge: a pole has no place in it (ST_Transform fails), so grids stop there.
+WEB_MERCATOR_MAX_LAT = math.degrees(math.atan(math.sinh(math.pi)))
 
 
 @dataclass
@@ -263,8 +265,12 @@ def activity_grid(
     communities: set[int] | None = frozenset(),
 ) -> list[GridCell]:
     """Activity counted on hexagons or squares of `cell_m` metres (true metres at the bbox's middle
-    latitude: Web Mercator cells are scaled back), only the cells with something in them."""
+    latitude: Web Mercator cells are scaled back), only the cells with something in them. The grid
+    is laid in Web Mercator, so the bbox is cut to the latitudes it covers (±85.05°)."""
     west, south, east, north = bbox
+    south, north = max(south, -WEB_MERCATOR_MAX_LAT), min(north, WEB_MERCATOR_MAX_LAT)
+    if south >= north or west >= east:
+        return []
     size = cell_m / math.cos(math.radians((south + north) / 2))
     params = {"size": size, "west": west, "south": south, "east": east, "north": north, "start": start, "end": end}
     with connection.cursor() as cursor:

@@ -6,12 +6,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from geoschema.errors import limit_exceeded
 from places.models import BoundaryLayer, District, Organisation
 from places.services import layer_refresh, lift_statement_timeout
-from places.sources import SourceError, as_multipolygon, open_layer, pick_field, read_features
+from places.sources import (
+    SourceError,
+    SourceFeature,
+    as_multipolygon,
+    open_layer,
+    pick_field,
+    read_features,
+    wgs84_problem,
+)
 
 CODE_FIELDS = ("code", "codeid", "c_ar", "c_qu", "no_qr", "insee", "id", "num", "objectid")
 NAME_FIELDS = ("name", "nom", "nom_qr", "l_ar", "l_qu", "q_socio", "nom_fr", "label")
@@ -52,6 +61,28 @@ class ImportResult:
     with_parent: int
 
 
+def layer_fields_check(*, slug: str, name: str = "", attribution: str = "", licence: str = "") -> None:
+    """Raise SourceError, naming each field, unless a layer can be stored under these: a slug
+    (letters, digits, hyphens, underscores) and texts within the lengths of BoundaryLayer."""
+    layer = BoundaryLayer(slug=slug, name=name.strip() or slug, attribution=attribution, licence=licence)
+    problems = _field_problems(layer, ("slug", "name", "attribution", "licence"))
+    if problems:
+        raise SourceError(problems)
+
+
+def _field_problems(instance, names: tuple[str, ...]) -> str:
+    """What keeps these fields of `instance` from being stored, one `field: problem` each, or ""."""
+    errors: dict[str, list[str]] = {}
+    try:
+        instance.clean_fields(exclude={f.name for f in instance._meta.get_fields() if f.name not in names})
+    except ValidationError as exc:
+        errors = exc.message_dict
+    for name in names:  # a model CharField has no NUL validator (forms add one); PostgreSQL refuses them
+        if "\x00" in (getattr(instance, name) or "") and name not in errors:
+            errors[name] = ["it must not contain a NUL character."]
+    return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+
+
 @transaction.atomic
 def layer_import(
     *,
@@ -61,7 +92,9 @@ def layer_import(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import the file at `path` as layer `spec.slug`, all or nothing. Raises SourceError for a file
-    that cannot be read as asked, LIMIT_EXCEEDED past `limits`."""
+    that cannot be read as asked or holds a feature that cannot be imported, LIMIT_EXCEEDED past
+    `limits`."""
+    layer_fields_check(slug=spec.slug, name=spec.name, attribution=spec.attribution, licence=spec.licence)
     lift_statement_timeout()
     gdal_layer = open_layer(path, spec.source_layer)
     total = len(gdal_layer)
@@ -72,26 +105,23 @@ def layer_import(
     layer = _layer_for(spec)
     seen: set[str] = set()
     vertices = 0
-    for index, feature in enumerate(read_features(gdal_layer, srid=spec.srid), start=1):
+    for feature in read_features(gdal_layer, srid=spec.srid, without_geometry=True):
         if spec.where and str(feature.properties.get(spec.where[0])) != spec.where[1]:
             continue
+        code, name = _code_and_name(feature, code_field, name_field)
+        if feature.geometry is None:
+            raise SourceError(f"{_which(feature, code)}: it has no geometry")
         vertices += feature.geometry.num_coords
         if limits and vertices > limits.vertices:
             raise limit_exceeded(f"the file has more than {limits.vertices} vertices: simplify it first")
-        code = str(feature.properties[code_field]).strip()
         if code in seen:
             raise SourceError(f"code {code!r} appears twice in {code_field!r}: choose another code property")
         seen.add(code)
         District.objects.update_or_create(
-            layer=layer,
-            code=code,
-            defaults={
-                "name": str(feature.properties[name_field] or code).strip(),
-                "geometry": as_multipolygon(feature.geometry),
-            },
+            layer=layer, code=code, defaults={"name": name, "geometry": _district_geometry(feature, code)}
         )
         if progress:
-            progress(index, total)
+            progress(feature.index + 1, total)
     if not seen:
         raise SourceError("no feature to import (check --where, or the file's layer)")
     removed, _ = layer.districts.exclude(code__in=seen).delete()
@@ -100,9 +130,39 @@ def layer_import(
     return ImportResult(layer, len(seen), repaired, removed, with_parent)
 
 
+def _which(feature: SourceFeature, code: str | None = None) -> str:
+    return f"features[{feature.index}]" + (f" (code {code!r})" if code else "")
+
+
+def _code_and_name(feature: SourceFeature, code_field: str, name_field: str) -> tuple[str, str]:
+    """The feature's code and name (the code when it has none), as District can store them."""
+    raw_code = feature.properties.get(code_field)
+    code = "" if raw_code is None else str(raw_code).strip()
+    if not code:
+        raise SourceError(f"{_which(feature)}: it has no {code_field!r}, and every district needs a code")
+    raw_name = feature.properties.get(name_field)
+    name = ("" if raw_name is None else str(raw_name).strip()) or code
+    problems = _field_problems(District(code=code, name=name), ("code", "name"))
+    if problems:
+        raise SourceError(f"{_which(feature)}: {problems}")
+    return code, name
+
+
+def _district_geometry(feature: SourceFeature, code: str):
+    """The feature's geometry as a district's MultiPolygon, once it is known to fit on the globe."""
+    try:
+        geometry = as_multipolygon(feature.geometry)
+    except SourceError as exc:
+        raise SourceError(f"{_which(feature, code)}: {exc}") from exc
+    problem = wgs84_problem(geometry)
+    if problem:
+        raise SourceError(f"{_which(feature, code)}: {problem}")
+    return geometry
+
+
 def _layer_for(spec: LayerSpec) -> BoundaryLayer:
     fields = {
-        "name": spec.name or spec.slug,
+        "name": spec.name.strip() or spec.slug,
         "kind": spec.kind,
         "attribution": spec.attribution,
         "licence": spec.licence,

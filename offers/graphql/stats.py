@@ -18,6 +18,7 @@ from places.graphql.schema import layer_or_error
 from places.models import District
 
 MAX_GRID_CELLS = 20_000
+MIN_CELL_METERS, MAX_CELL_METERS = 50, 50_000  # from a block to a region; larger cells tell nothing
 FromArgument = Annotated[datetime | None, strawberry.argument(name="from", description="Start of the period.")]
 
 
@@ -66,7 +67,7 @@ class Query:
     @strawberry.field(
         description="Activity on hexagon or square cells over a viewport, as a GeoJSON FeatureCollection of the "
         "cells with something in them: a heat map. `cellMeters` is a square's side or a hexagon's edge (its "
-        "centre-to-corner distance). Small counts are withheld."
+        f"centre-to-corner distance), {MIN_CELL_METERS} to {MAX_CELL_METERS} m. Small counts are withheld."
     )
     def activity_grid(
         self,
@@ -78,8 +79,10 @@ class Query:
         to: datetime | None = None,
     ) -> GeoJSON:
         box = bbox.to_polygon().extent
-        if not math.isfinite(cell_meters) or cell_meters < 50:
-            raise bad_input("cellMeters must be 50 or more")
+        if not (math.isfinite(cell_meters) and MIN_CELL_METERS <= cell_meters <= MAX_CELL_METERS):
+            raise bad_input(
+                f"cellMeters must be within {MIN_CELL_METERS}..{MAX_CELL_METERS} metres, got {cell_meters:g}"
+            )
         cells = grid_cell_count(box, cell_meters)
         if cells > MAX_GRID_CELLS:
             raise limit_exceeded(f"that grid has about {cells:.0f} cells; at most {MAX_GRID_CELLS}: larger cells")

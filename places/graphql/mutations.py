@@ -13,11 +13,11 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
-from accounts.permissions import IsAuthenticated, can_upload_layer
-from geoschema.errors import bad_input, limit_exceeded
+from accounts.permissions import IsAuthenticated, can_upload_layer, visible_layers
+from geoschema.errors import bad_input, limit_exceeded, not_found
 from geoschema.ids import object_from_id
 from places.graphql.types import BoundaryLayerType, LayerKind, LayerVisibility
-from places.imports import LayerSpec, Limits, layer_import
+from places.imports import LayerSpec, Limits, layer_fields_check, layer_import
 from places.models import BoundaryLayer, Organisation
 from places.selectors import layer_by_slug
 from places.sources import SourceError
@@ -99,6 +99,10 @@ class Mutation:
     )
     def import_boundary_layer(self, info: strawberry.Info, input: BoundaryLayerImportInput) -> BoundaryLayerImportType:
         user = info.context.request.user
+        try:  # before the slug reaches a query
+            layer_fields_check(slug=input.slug, name=input.name, attribution=input.attribution, licence=input.licence)
+        except SourceError as exc:
+            raise bad_input(str(exc)) from exc
         owner = None
         if input.owner_id is not None:
             owner = object_from_id(input.owner_id, "Organisation", Organisation.objects.all(), "ownerId")
@@ -115,9 +119,10 @@ class Mutation:
             )
         parent = None
         if input.parent_layer:
-            parent = layer_by_slug(input.parent_layer)
+            # Among the layers the caller may see: another partner's members-only layer is not there.
+            parent = layer_by_slug(input.parent_layer, visible=visible_layers(user))
             if parent is None:
-                raise bad_input(f"parentLayer: no layer {input.parent_layer!r}")
+                raise not_found(f"parentLayer: no boundary layer {input.parent_layer!r}: the `layers` query lists them")
         spec = LayerSpec(
             slug=input.slug,
             name=input.name,

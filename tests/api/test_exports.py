@@ -96,8 +96,36 @@ def test_area_stats_as_csv_and_geojson_match_the_api(gql):
         ("/exports/area-stats.csv", 400, "BAD_INPUT"),
         ("/exports/area-stats.csv?layer=atlantis", 404, "NOT_FOUND"),
         ("/exports/area-stats.csv?layer=mtl-boroughs&from=yesterday", 400, "BAD_INPUT"),
+        # Filters that used to be quietly ignored or to match nothing: an empty or a whole file.
+        ("/exports/offers.csv?kinds=MEALS", 400, "BAD_INPUT"),
+        ("/exports/needs.geojson?kinds=MEAL,DRAGONS", 400, "BAD_INPUT"),
+        ("/exports/projects.csv?kinds=MONEY", 400, "BAD_INPUT"),
+        ("/exports/points-of-interest.csv?kinds=MEAL", 400, "BAD_INPUT"),
+        ("/exports/offers.csv?kind=MEAL", 400, "BAD_INPUT"),
+        ("/exports/offers.csv?layer=mtl-boroughs", 400, "BAD_INPUT"),
+        ("/exports/offers.csv?kinds=MEAL&kinds=MONEY", 400, "BAD_INPUT"),
+        ("/exports/area-stats.csv?layer=mtl-boroughs&bbox=-73.62,45.48,-73.55,45.53", 400, "BAD_INPUT"),
+        ("/exports/area-stats.csv?layer=mtl-boroughs&from=2026-02-30T00:00:00", 400, "BAD_INPUT"),
+        (
+            "/exports/area-stats.csv?layer=mtl-boroughs&from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+            400,
+            "BAD_INPUT",
+        ),
+        # A NUL character is the client's mistake, not an outage.
+        ("/exports/area-stats.csv?layer=mtl-boroughs%00", 400, "BAD_INPUT"),
+        ("/exports/offers.csv?district=%00", 400, "BAD_INPUT"),
     ],
 )
 def test_bad_export_requests_get_a_coded_error(path, status, code):
     got, body, _ = download(path)
     assert got == status and json.loads(body)["error"]["code"] == code
+
+
+def test_kinds_and_periods_that_are_fine_still_export():
+    status, body, _ = download("/exports/offers.csv?kinds=MEAL,%20MONEY")
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    assert status == 200 and rows and {r["kind"] for r in rows} <= {"MEAL", "MONEY"}
+    status, body, _ = download(
+        "/exports/area-stats.csv?layer=mtl-boroughs&from=2020-01-01T00:00:00&to=2030-01-01T00:00:00Z"
+    )
+    assert status == 200 and len(list(csv.DictReader(io.StringIO(body.decode())))) == 19

@@ -194,6 +194,13 @@ def test_districts_tiles_simplified_and_only_of_visible_layers():
         ("/tiles/unicorns/12/1/1.pbf", 404, "NOT_FOUND"),
         ("/tiles/offers/12/1209/1465.pbf?kinds=DRAGONS", 400, "BAD_INPUT"),
         ("/tiles/districts/12/1209/1465.pbf", 400, "BAD_INPUT"),
+        # A NUL character is the client's mistake, as in GraphQL, not an outage (it was a 503).
+        ("/tiles/offers/14/4843/5859.pbf?categories=%00", 400, "BAD_INPUT"),
+        ("/tiles/needs/14/4843/5859.pbf?categories=a%00", 400, "BAD_INPUT"),
+        ("/tiles/pois/14/4843/5859.pbf?categories=library,%00", 400, "BAD_INPUT"),
+        ("/tiles/events/14/4843/5859.pbf?categories=%00", 400, "BAD_INPUT"),
+        ("/tiles/offers/8/75/91.pbf?kinds=MONEY%00", 400, "BAD_INPUT"),
+        ("/tiles/districts/12/1209/1465.pbf?layer=mtl-boroughs%00", 400, "BAD_INPUT"),
     ],
 )
 def test_bad_tiles_get_their_code(path, status, code):
