@@ -18,15 +18,23 @@ def object_from_id(global_id: relay.GlobalID, type_name: str, queryset: QuerySet
         raise not_found(f"{argument}: no {type_name} with id {global_id}") from exc
 
 
+KEY_DIGITS_MAX = 19  # a bigint's; Python refuses to read integers past 4,300 digits
+
+
 class NamesANode(FieldExtension):
     """`node(id:)`: an id that names no object of the API (an unknown type, a type that is not a
-    Node, a key that is not a number) finds nothing, as an unknown number does, instead of failing
-    in the lookup."""
+    Node, `Node` itself, a key that is not a number or longer than any primary key) finds nothing,
+    as an unknown number does, instead of failing in the lookup."""
 
     def resolve(self, next_, source, info: strawberry.Info, **kwargs):
         global_id: relay.GlobalID = kwargs["id"]
         definition = info.schema.get_type_by_name(global_id.type_name)
-        is_node = isinstance(definition, StrawberryObjectDefinition) and issubclass(definition.origin, relay.Node)
-        if not is_node or not global_id.node_id.isascii() or not global_id.node_id.isdigit():
+        is_node = (
+            isinstance(definition, StrawberryObjectDefinition)
+            and not definition.is_interface
+            and issubclass(definition.origin, relay.Node)
+        )
+        key = global_id.node_id
+        if not is_node or not key.isascii() or not key.isdigit() or len(key) > KEY_DIGITS_MAX:
             return None
         return next_(source, info, **kwargs)

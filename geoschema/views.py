@@ -49,6 +49,14 @@ class QuartierGraphQLView(GraphQLView):
             raise HTTPException(400, "the request body must be a JSON object with a `query`")
         return decoded
 
+    def parse_multipart(self, request) -> dict:
+        """An upload (the GraphQL multipart request spec) whose `map` does not fit its `operations`
+        is a 400, not a 500 from Strawberry putting the files in place."""
+        try:
+            return super().parse_multipart(request)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
+            raise HTTPException(400, "the upload's `map` does not fit its `operations`") from error
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data, default=DjangoJSONEncoder().default)
 

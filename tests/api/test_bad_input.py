@@ -5,6 +5,7 @@ import base64
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, OperationalError, ProgrammingError
 from django.test import Client
 from graphql import GraphQLError
@@ -250,7 +251,7 @@ def test_node_ids_that_name_no_object_find_nothing(gql):
     query = "query($id: ID!) { node(id: $id) { id __typename } }"
     for kind, key in [("User", "1"), ("Membership", "1"), ("Match", "1"), ("offer", str(offer.pk)), ("Nowhere", "1"),
                       ("Offer", "abc"), ("Offer", ""), ("Offer", "1.0"), ("Offer", "-1"), ("Offer", "\u0661"),
-                      ("Offer", "99999999999999999999999")]:  # fmt: skip
+                      ("Offer", "99999999999999999999999"), ("Offer", "9" * 4301), ("Node", "1")]:  # fmt: skip
         assert gql(query, {"id": to_base64(kind, key)}) == {"data": {"node": None}}, (kind, key)
     found = gql(query, {"id": to_base64("Offer", offer.pk)})["data"]["node"]
     assert found == {"id": to_base64("Offer", offer.pk), "__typename": "Offer"}
@@ -299,3 +300,14 @@ def test_a_unique_row_written_meanwhile_is_a_conflict_not_an_outage():
 def test_an_error_does_not_send_back_megabytes_it_quotes(gql):
     body = gql("query($l: String!) { districts(layer: $l) { totalCount } }", {"l": "x" * 5_000_000}, expect_errors=True)
     assert codes(body) == ["NOT_FOUND"] and len(body["errors"][0]["message"]) <= 1001
+
+
+@pytest.mark.parametrize("file_map", ["[1]", '{"0": [5]}', '{"0": ["variables.f.x.y.z"]}', '{"0": ["variables.f.0"]}'])
+def test_an_upload_whose_map_does_not_fit_is_a_400(file_map):
+    """The GraphQL multipart request spec: `map` names where each file goes in `operations`."""
+    operations = (
+        '{"query": "mutation($f: Upload!) { importBoundaryLayer(input: {slug: \\"x\\", file: $f}) { districts } }"}'
+    )
+    upload = SimpleUploadedFile("zones.geojson", b"{}", content_type="application/geo+json")
+    response = Client(HTTP_HOST="localhost").post("/graphql", {"operations": operations, "map": file_map, "0": upload})
+    assert response.status_code == 400 and codes(response.json()) == ["BAD_INPUT"], response.content
