@@ -2,15 +2,18 @@
 
 - A field whose resolver already built its whole answer as JSON (`compiled.Prebuilt`: compiled
   pages, matches) is passed on as it is, not completed field by field.
-- Each field of a mutation runs in a transaction of its own that also covers its answer: the
-  services commit their writes on return, and the fields the client selects of the result are
-  resolved after that. An error anywhere in the field (its service, or a field of its answer)
-  rolls the write back and the field answers null, so a mutation that fails writes nothing, and a
-  client that retries after an error does not write twice.
+- A mutation runs in one transaction that also covers its answers: the services commit their
+  writes on return, and the fields the client selects of the result are resolved after that. An
+  error anywhere (a service, or a field of an answer) rolls every write of the operation back, so
+  a mutation that fails writes nothing, and a client that retries after an error does not write
+  twice. (The mutation fields are non-null: any error nulls the whole `data`, so a field written
+  before the one that failed could not even be seen.) An operation with `login` at its root, or
+  with fragments there, is a transaction per field instead: `login` keeps its failed attempts (the
+  rate limit counts them), and a fragment could hide it.
 """
 
 from django.db import transaction
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from geoschema.compiled import Prebuilt
@@ -24,6 +27,19 @@ class _Failed(Exception):
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def execute_operation(self, serially=None):
+        root = self.operation.selection_set.selections
+        whole = self.operation.operation == OperationType.MUTATION and all(
+            isinstance(field, FieldNode) and field.name.value not in RECORDS_FAILURES for field in root
+        )
+        if not whole:
+            return super().execute_operation(serially)
+        with transaction.atomic():
+            result = super().execute_operation(serially)
+            if result.errors:
+                transaction.set_rollback(True)
+        return result
+
     def complete_value(self, return_type, field_details_list, info, path, result, position_context):
         if isinstance(result, Prebuilt):
             return result.json

@@ -28,17 +28,24 @@ def test_an_error_in_the_answer_rolls_the_write_back(gql, register):
     assert Offer.objects.filter(title="Ladder").count() == 1 and written["title"] == "Ladder"
 
 
-def test_each_mutation_field_is_a_transaction_of_its_own(gql, register):
-    """Mutation fields run one after the other: the first, answered, stays written when the second
-    fails (its error nulls the answer: the fields are non-null), and the second writes nothing."""
+TWO = """mutation {
+  first: createOffer(input: {title: "First", kind: MEAL, location: {longitude: -73.58, latitude: 45.52}}) { id }
+  second: createOffer(input: {title: "Second", kind: MEAL, location: {longitude: -73.58, latitude: 45.52}}) {
+    id SELECTION } }"""
+
+
+def test_a_mutation_of_several_fields_writes_all_or_nothing(gql, register):
+    """The second field fails after the first was written: its error nulls the whole answer (the
+    fields are non-null), and nothing of either is written; without the error, both are."""
     token = register("ana@example.org")
-    two = """mutation {
-      first: createOffer(input: {title: "First", kind: MEAL, location: {longitude: -73.58, latitude: 45.52}}) { id }
-      second: createOffer(input: {title: "Second", kind: MEAL, location: {longitude: -73.58, latitude: 45.52}}) {
-        id SELECTION } }""".replace("SELECTION", ANSWER_FAILS)
-    body = gql(two, expect_errors=True, token=token)
+    body = gql(TWO.replace("SELECTION", ANSWER_FAILS), expect_errors=True, token=token)
     assert body["data"] is None and "BAD_INPUT" in codes(body)
-    assert list(Offer.objects.filter(title__in=["First", "Second"]).values_list("title", flat=True)) == ["First"]
+    assert not Offer.objects.filter(title__in=["First", "Second"]).exists()
+    gql(TWO.replace("SELECTION", ""), token=token)
+    assert sorted(Offer.objects.filter(title__in=["First", "Second"]).values_list("title", flat=True)) == [
+        "First",
+        "Second",
+    ]
 
 
 def test_a_failed_login_is_still_counted(gql, register):
@@ -47,4 +54,14 @@ def test_a_failed_login_is_still_counted(gql, register):
     login = 'mutation { login(email: "ana@example.org", password: "not the passphrase") { token } }'
     body = gql(login, expect_errors=True)
     assert codes(body) == ["UNAUTHENTICATED"]
+    assert LoginAttempt.objects.filter(email="ana@example.org", succeeded=False).count() == 1
+
+
+def test_a_failed_login_beside_another_mutation_is_still_counted(gql, register):
+    """An operation with `login` at its root is a transaction per field: its failure stays recorded."""
+    token = register("ana@example.org")
+    both = """mutation { login(email: "ana@example.org", password: "not the passphrase") { token }
+      createOffer(input: {title: "Soup", kind: MEAL, location: {longitude: -73.58, latitude: 45.52}}) { id } }"""
+    body = gql(both, expect_errors=True, token=token)
+    assert body["data"] is None and "UNAUTHENTICATED" in codes(body)
     assert LoginAttempt.objects.filter(email="ana@example.org", succeeded=False).count() == 1
