@@ -1,8 +1,9 @@
 """Bearer tokens (stored hashed) and login attempts (for rate limiting)."""
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
+
+from geoschema.texts import NAME_NOT_BLANK, description_field
 
 
 class ApiToken(models.Model):
@@ -54,21 +55,9 @@ class Community(models.Model):
         ASSOCIATION = "ASSOCIATION"
         OTHER = "OTHER"
 
-    name = models.CharField(
-        max_length=200, validators=[RegexValidator(r"\S", "a name cannot be only spaces", "only_spaces")]
-    )
+    name = models.CharField(max_length=200, validators=[NAME_NOT_BLANK])
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    # A TextField's max_length binds only forms: the validator makes full_clean enforce it.
-    description = models.TextField(
-        blank=True,
-        max_length=5000,
-        validators=[
-            MaxLengthValidator(
-                5000, "a description has at most %(limit_value)d characters (this one has %(show_value)d)"
-            )
-        ],
-        help_text="At most 5000 characters.",
-    )
+    description = description_field()
     organisation = models.ForeignKey(
         "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="communities"
     )

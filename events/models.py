@@ -6,7 +6,7 @@ from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
 
 from accounts.models import members_only
-from offers.models import TITLE_NOT_BLANK, categories_field, description_field
+from geoschema.texts import TITLE_NOT_BLANK, categories_field, description_field
 from places.geo import AsGeometry
 from places.models import Located
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.validators import MaxLengthValidator, RegexValidator
 
-from offers.models import TITLE_NOT_BLANK
+from geoschema.texts import TITLE_NOT_BLANK
 
 BODY_MAX_LENGTH = 5000
 

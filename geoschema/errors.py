@@ -9,7 +9,8 @@ import re
 from enum import StrEnum
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import DataError, IntegrityError, InterfaceError, OperationalError
+from django.db import DatabaseError, DataError, IntegrityError, InterfaceError, OperationalError
+from django.http import JsonResponse
 from graphql import GraphQLError
 
 log = logging.getLogger("quartier.api")
@@ -48,6 +49,7 @@ def not_found(message: str) -> ApiError:
 
 
 MESSAGE_MAX = 1000  # characters of an error message
+UNAVAILABLE_MESSAGE = "the database is not available right now: try again shortly"
 
 # Errors raised by GraphQL validation rules (strawberry's limiter extensions) carry no code.
 _LIMIT_MESSAGES = re.compile(r"exceeds maximum operation depth|aliases|contains more than \d+ tokens", re.I)
@@ -82,13 +84,25 @@ def _classify(original: BaseException | None, error: GraphQLError) -> tuple[str,
     if isinstance(original, ObjectDoesNotExist):
         return Code.NOT_FOUND, str(original)
     if isinstance(original, DataError):  # a value PostgreSQL refuses: a NUL character, a number out of range
-        return Code.BAD_INPUT, f"a value cannot be stored: {str(original).splitlines()[0]}"
+        return Code.BAD_INPUT, refused(original)
     if isinstance(original, OperationalError) and "statement timeout" in str(original):
         return Code.LIMIT_EXCEEDED, "the query took too long: narrow the area or the page"
     if isinstance(original, IntegrityError):  # a unique row written by someone else meanwhile
         return Code.CONFLICT, "this conflicts with a change made at the same time: ask again"
     if isinstance(original, OperationalError | InterfaceError):  # the server is down, restarting, unreachable
         log.warning("database error: %s", original)
-        return Code.UNAVAILABLE, "the database is not available right now: try again shortly"
+        return Code.UNAVAILABLE, UNAVAILABLE_MESSAGE
     log.error("unexpected error in %s", error.path, exc_info=original)
     return Code.INTERNAL, "internal error: it has been logged"
+
+
+def refused(error: DataError) -> str:
+    return f"a value cannot be stored: {str(error).splitlines()[0]}"
+
+
+def database_error_response(error: DatabaseError) -> JsonResponse:
+    """The answer of a plain HTTP endpoint (tiles, exports) to a database error: a value PostgreSQL
+    refuses is the client's (400), anything else an outage (503)."""
+    if isinstance(error, DataError):
+        return JsonResponse({"error": {"code": Code.BAD_INPUT, "message": refused(error)}}, status=400)
+    return JsonResponse({"error": {"code": Code.UNAVAILABLE, "message": UNAVAILABLE_MESSAGE}}, status=503)

@@ -16,14 +16,14 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
-from django.db import DatabaseError, DataError
+from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from strawberry.relay import GlobalID
 
 from accounts.permissions import DISTANCE_ROUNDING_M, only_visible, seen_communities, visible_layers
-from geoschema.errors import ApiError, Code, bad_input
+from geoschema.errors import ApiError, Code, bad_input, database_error_response
 from offers import selectors as offer_selectors
 from offers.models import HelpKind
 from offers.stats import COUNTS, area_stats
@@ -76,12 +76,8 @@ def export(request: HttpRequest, dataset: str, fmt: str):
     except ApiError as exc:
         status = 404 if exc.code == Code.NOT_FOUND else 400
         return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=status)
-    except DataError as exc:  # a value PostgreSQL refuses, as the API reports it (geoschema.errors)
-        message = f"a value cannot be stored: {str(exc).splitlines()[0]}"
-        return JsonResponse({"error": {"code": Code.BAD_INPUT, "message": message}}, status=400)
-    except DatabaseError:
-        message = "the database is not available right now: try again shortly"
-        return JsonResponse({"error": {"code": Code.UNAVAILABLE, "message": message}}, status=503)
+    except DatabaseError as exc:
+        return database_error_response(exc)
     attribution = "; ".join(sorted({QUARTIER_DATA[0], *(layer.attribution for layer in layers if layer.attribution)}))
     licence = "; ".join(sorted({QUARTIER_DATA[1], *(layer.licence for layer in layers if layer.licence)}))
     stream = _geojson(rows, first, attribution, licence) if fmt == "geojson" else _csv(rows, first, fields)

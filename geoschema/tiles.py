@@ -15,14 +15,14 @@ import hashlib
 import math
 
 from django.contrib.gis.geos import Polygon
-from django.db import DatabaseError, DataError, connection
+from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import only_visible, seen_communities, visible_layers
 from events import selectors as event_selectors
-from geoschema.errors import Code
+from geoschema.errors import Code, database_error_response
 from geoschema.features import WEB_MERCATOR_HALF_M
 from offers import clusters
 from offers import selectors as offer_selectors
@@ -186,12 +186,8 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
         body = _tile(request, layer, int(z), int(x), int(y))
     except TileError as exc:
         return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
-    except DataError as exc:  # a value PostgreSQL refuses, as the API reports it (geoschema.errors)
-        message = f"a value cannot be stored: {str(exc).splitlines()[0]}"
-        return JsonResponse({"error": {"code": Code.BAD_INPUT, "message": message}}, status=400)
-    except DatabaseError:
-        message = "the database is not available right now: try again shortly"
-        return JsonResponse({"error": {"code": Code.UNAVAILABLE, "message": message}}, status=503)
+    except DatabaseError as exc:
+        return database_error_response(exc)
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     private = "Authorization" in request.headers
     if request.headers.get("If-None-Match") == etag:

@@ -8,45 +8,21 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db.models.functions import Coalesce
 
 from accounts.models import members_only
+from geoschema.texts import (  # noqa: F401 - CATEGORIES_MAX, DESCRIPTION_MAX_LENGTH: the limits, here too
+    CATEGORIES_MAX,
+    DESCRIPTION_MAX_LENGTH,
+    NAME_NOT_BLANK,
+    TITLE_NOT_BLANK,
+    categories_field,
+    description_field,
+)
 from places.geo import AsGeometry
 from places.models import Located
 
-# Limits on what people write, so one request cannot store megabytes of text (events and posts import them).
-DESCRIPTION_MAX_LENGTH = 5000
-CATEGORIES_MAX = 20
-TITLE_NOT_BLANK = RegexValidator(r"\S", "a title cannot be only spaces", code="only_spaces")
-NAME_NOT_BLANK = RegexValidator(r"\S", "a name cannot be only spaces", code="only_spaces")
-DESCRIPTION_LIMIT = MaxLengthValidator(
-    DESCRIPTION_MAX_LENGTH, "a description has at most %(limit_value)d characters (this one has %(show_value)d)"
-)
-CATEGORY_NOT_BLANK = RegexValidator(r"\S", "a category cannot be only spaces", code="only_spaces")
-CATEGORIES_LIMIT = MaxLengthValidator(CATEGORIES_MAX, "give at most %(limit_value)d categories (not %(show_value)d)")
 OPEN = models.Q(status="OPEN")  # the rows matching searches (offers and needs both say OPEN)
-CATEGORIES_HELP = f"At most {CATEGORIES_MAX}, each at most 80 characters."
-DESCRIPTION_HELP = f"At most {DESCRIPTION_MAX_LENGTH} characters."
-
-
-def description_field() -> models.TextField:
-    """An optional free text of at most DESCRIPTION_MAX_LENGTH characters: a TextField's max_length
-    binds only forms, so the validator makes full_clean (every service) enforce it too."""
-    return models.TextField(
-        blank=True, max_length=DESCRIPTION_MAX_LENGTH, validators=[DESCRIPTION_LIMIT], help_text=DESCRIPTION_HELP
-    )
-
-
-def categories_field() -> ArrayField:
-    """Free category tags: at most CATEGORIES_MAX, each 1 to 80 characters and not only spaces."""
-    return ArrayField(
-        models.CharField(max_length=80, validators=[CATEGORY_NOT_BLANK]),
-        default=list,
-        blank=True,
-        validators=[CATEGORIES_LIMIT],
-        help_text=CATEGORIES_HELP,
-    )
 
 
 def is_finite(value: object) -> bool:

@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='community',
             name='name',
-            field=models.CharField(max_length=200, validators=[django.core.validators.RegexValidator('\\S', 'a name cannot be only spaces', 'only_spaces')]),
+            field=models.CharField(max_length=200, validators=[django.core.validators.RegexValidator('\\S', 'a name cannot be only spaces', code='only_spaces')]),
         ),
     ]
