@@ -360,10 +360,7 @@ def page(
     # QuerySet without its point and radius, and what `rows` takes from this request besides it.
     node_key = (selection.node_type.name, *((f.alias, f.name) for f in selection.node))
     extra = (node_key, counted, first, start, narrow is not None, exact[0], _hashable(exact[1]))
-    sql, params = statements.statement(nodes, rows, extra)
-    with connections[nodes.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
+    fetched = statements.fetch(nodes, rows, extra)
     has_next = len(fetched) > first
     fetched = fetched[:first]
     total = None

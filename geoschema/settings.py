@@ -85,6 +85,10 @@ DATABASE_URL = os.environ.get(
 )
 
 
+# Kept statements prepared by PostgreSQL, planned once per connection (geoschema/postgis/base.py).
+PREPARED_STATEMENTS = env_bool("QUARTIER_PREPARED_STATEMENTS", True)
+
+
 def database(url: str) -> dict:
     """A Django database from a URL, with the statement timeout and the connection pool."""
     # GeoDjango's PostGIS backend, with psycopg's C loader for timestamps (geoschema/postgis).
@@ -102,6 +106,10 @@ def database(url: str) -> dict:
             "timeout": float(os.environ.get("QUARTIER_DB_POOL_TIMEOUT", "5")),
         }
         db["CONN_MAX_AGE"] = 0
+    if PREPARED_STATEMENTS:
+        # Django turns prepared statements off; its cursors bind on the client and never prepare
+        # anyway, so this reaches only geoschema/postgis/base.py's prepared cursors.
+        db["OPTIONS"]["prepare_threshold"] = 0
     return db
 
 
@@ -168,6 +176,7 @@ QUARTIER = {
     "COMPILED_PAGES": os.environ.get("QUARTIER_COMPILED_PAGES", "1") == "1",
     # Compiled pages' statements kept per query shape (geoschema.statements).
     "KEPT_STATEMENTS": os.environ.get("QUARTIER_KEPT_STATEMENTS", "1") == "1",
+    "PREPARED_STATEMENTS": PREPARED_STATEMENTS,
 }
 
 # A partner's GeoJSON travels in the request body: allow a little more than the import limit.

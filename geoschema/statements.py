@@ -18,6 +18,9 @@ about 1 ms for PostgreSQL to answer. Requests of one shape differ only in where 
 
 Everything else in the QuerySet (kinds, categories, districts, polygons, the communities a caller
 sees, ...) is part of the shape: a change in any of them is another shape, never a reused one.
+
+A kept statement's text comes back for every request of its shape, with other parameters: `fetch`
+runs it prepared, so that PostgreSQL also plans it once per connection (geoschema/postgis/base.py).
 """
 
 import io
@@ -28,6 +31,7 @@ from collections.abc import Callable, Hashable
 from functools import cache
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Field, QuerySet
 from django.db.models.expressions import BaseExpression
 from django.db.models.sql.where import WhereNode
@@ -145,21 +149,38 @@ def statement(queryset: QuerySet, build: Callable[[QuerySet], QuerySet], extra: 
     """The SQL and parameters of `build(queryset)`: from the kept statement of its shape when there
     is one, else compiled (and kept if the shape allows). `build` may use nothing of the request
     but `queryset` and what `extra` holds. QUARTIER["KEPT_STATEMENTS"] off: compiled each time."""
+    sql, params, _ = _statement(queryset, build, extra)
+    return sql, params
+
+
+def fetch(queryset: QuerySet, build: Callable[[QuerySet], QuerySet], extra: Hashable) -> list[tuple]:
+    """The rows of `build(queryset)`, by `statement()`'s SQL. A kept statement, whose text comes
+    back for every request of its shape, runs prepared (geoschema/postgis/base.py): PostgreSQL
+    plans it once per connection."""
+    sql, params, kept = _statement(queryset, build, extra)
+    connection = connections[queryset.db]
+    with connection.prepared_cursor() if kept else connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _statement(queryset: QuerySet, build: Callable[[QuerySet], QuerySet], extra: Hashable) -> tuple[str, list, bool]:
+    """`statement()`, and whether it came from a kept statement."""
     if not settings.QUARTIER["KEPT_STATEMENTS"]:
-        return _compiled(build(queryset))
+        return (*_compiled(build(queryset)), False)
     try:
         pickled, numbers = _shape(queryset)
     except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):  # something does not pickle
-        return _compiled(build(queryset))
+        return (*_compiled(build(queryset)), False)
     key = (pickled, extra)
     kept = shapes.get(key)
     if isinstance(kept, tuple):
         sql, template = kept
-        return sql, [numbers[p] if type(p) is _Slot else p for p in template]
+        return sql, [numbers[p] if type(p) is _Slot else p for p in template], True
     sql, params = _compiled(build(queryset))
     if kept is None:
         shapes.put(key, _template(queryset, build, sql, params, numbers))
-    return sql, params
+    return sql, params, False
 
 
 def _template(queryset, build, sql: str, params: list, numbers: list[float]):
