@@ -34,6 +34,8 @@ from django.core.handlers.base import BaseHandler
 from django.http import FileResponse
 from django.urls import set_script_prefix
 
+from geoschema.errors import Code, http_error
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoschema.settings")
 os.environ.setdefault("QUARTIER_STATEMENT_TIMEOUT_MS", "15000")  # every API statement is bounded
 
@@ -99,6 +101,18 @@ class QuartierASGIHandler(ASGIHandler):
             if response.streaming:
                 await sync_to_async(response.close)()
         body_file.close()
+
+    def create_request(self, scope, body_file):
+        """Django's, with a request that cannot be read (a query string that is not UTF-8, a body
+        past DATA_UPLOAD_MAX_MEMORY_SIZE) answered as every error of the API: JSON with its code
+        (Django's answers are an empty HTML page and plain text)."""
+        request, response = super().create_request(scope, body_file)
+        if response is not None and response.status_code == 413:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            response = http_error(Code.LIMIT_EXCEEDED, f"a request body is at most {limit:,} bytes", status=413)
+        elif response is not None:
+            response = http_error(Code.BAD_INPUT, "the request's query string is not valid UTF-8")
+        return request, response
 
     def respond(self, scope, body_file):
         """The synchronous part of a request, on its thread: the response, closed unless streamed."""

@@ -1,16 +1,21 @@
 """The error codes of the API (API.md) and how every failure reaches `extensions.code`.
 
 Resolvers, selectors and services raise `ApiError`; anything else that escapes is masked as
-INTERNAL (logged on the server, never shown), so a client never sees a traceback.
+INTERNAL (logged on the server, never shown), so a client never sees a traceback. The plain HTTP
+endpoints (tiles, exports) answer their failures with the same codes (`http_endpoint`).
 """
 
+import functools
 import logging
 import re
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import DatabaseError, DataError, IntegrityError, InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, TooManyFieldsSent, ValidationError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from graphql import GraphQLError
 
 log = logging.getLogger("quartier.api")
@@ -100,9 +105,64 @@ def refused(error: DataError) -> str:
     return f"a value cannot be stored: {str(error).splitlines()[0]}"
 
 
-def database_error_response(error: DatabaseError) -> JsonResponse:
-    """The answer of a plain HTTP endpoint (tiles, exports) to a database error: a value PostgreSQL
-    refuses is the client's (400), anything else an outage (503)."""
-    if isinstance(error, DataError):
-        return JsonResponse({"error": {"code": Code.BAD_INPUT, "message": refused(error)}}, status=400)
-    return JsonResponse({"error": {"code": Code.UNAVAILABLE, "message": UNAVAILABLE_MESSAGE}}, status=503)
+# Plain HTTP endpoints (tiles, exports) answer a failure with the same `errors` as a GraphQL answer,
+# and with the status that says it to HTTP clients and caches.
+HTTP_STATUS = {
+    Code.BAD_INPUT: 400,
+    Code.LIMIT_EXCEEDED: 400,
+    Code.NOT_FOUND: 404,
+    Code.UNAUTHENTICATED: 401,
+    Code.FORBIDDEN: 403,
+    Code.CONFLICT: 409,
+    Code.UNAVAILABLE: 503,
+    Code.INTERNAL: 500,
+}
+HTTP_METHODS = ("GET", "HEAD")
+
+
+def http_error(code: Code, message: str, status: int | None = None) -> JsonResponse:
+    """The JSON answer of a plain HTTP endpoint to a failure: `{"errors": [{message, extensions:
+    {code}}]}`, as GraphQL's."""
+    if len(message) > MESSAGE_MAX:
+        message = message[:MESSAGE_MAX] + "…"
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JsonResponse(body, status=status or HTTP_STATUS[code])
+
+
+def http_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A plain HTTP endpoint of the API: GET (or HEAD) only, and every failure a coded JSON answer,
+    classified as GraphQL's errors are (a value PostgreSQL refuses is BAD_INPUT, an outage
+    UNAVAILABLE, anything unexpected INTERNAL: logged, never shown). No CSRF check: the API
+    authenticates by bearer token only (accounts.middleware), and a POST gets its 405 here."""
+
+    @csrf_exempt
+    @functools.wraps(view)
+    def endpoint(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in HTTP_METHODS:
+            response = http_error(Code.BAD_INPUT, f"{request.path} answers GET, not {request.method}", status=405)
+            response["Allow"] = ", ".join(HTTP_METHODS)
+            return response
+        try:
+            return view(request, *args, **kwargs)
+        except TooManyFieldsSent:  # raised by the first look at request.GET
+            limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+            return http_error(Code.BAD_INPUT, f"a request takes at most {limit} query parameters")
+        except Exception as exc:  # noqa: BLE001 - every failure leaves with its code, as in GraphQL
+            formatted = format_error(GraphQLError(str(exc), path=[request.path], original_error=exc))
+            return http_error(Code(formatted["extensions"]["code"]), formatted["message"])
+
+    return endpoint
+
+
+def check_parameters(request: HttpRequest, taken: Sequence[str], what: str) -> None:
+    """Each query parameter is one that `what` takes, given once, without a NUL character: a typo
+    in a filter's name is refused, never answered with data quietly left unfiltered."""
+    if unknown := [name for name in request.GET if name not in taken]:
+        names = ", ".join(repr(name) for name in unknown)
+        known = f"they take {', '.join(taken)}" if taken else "they take none"
+        raise bad_input(f"{what} take no parameter{'s' if len(unknown) > 1 else ''} {names}: {known}")
+    for name, values in request.GET.lists():
+        if len(values) > 1:
+            raise bad_input(f"{name} is given {len(values)} times: give it once")
+        if "\x00" in values[0]:
+            raise bad_input(f"{name} must not contain a NUL character")

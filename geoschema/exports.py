@@ -3,10 +3,11 @@ chunks (keyset pagination on id), so an export of any size never sits in memory 
 
 Datasets: offers, needs, projects, points-of-interest (filters: bbox=W,S,E,N, near=LON,LAT,METRES,
 district=<District id>, and for offers and needs kinds=A,B) and area-stats (layer=<slug>, from=,
-to=). A filter the dataset does not take, or an unknown kind, is a BAD_INPUT error: never a file
-quietly filtered otherwise than asked. Each download names the attribution and licence of the
-layers it involves. Places are public locations (a person's as coarse as they chose), never exact
-ones.
+to=). A filter the dataset does not take, a filter given twice or empty (but for kinds), or an
+unknown kind, is a BAD_INPUT error: never a file quietly filtered otherwise than asked. Any other
+path under /exports/ is NOT_FOUND, as JSON like every error of the API. Each download names the
+attribution and licence of the layers it involves. Places are public locations (a person's as
+coarse as they chose), never exact ones.
 """
 
 import csv
@@ -16,14 +17,14 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
-from django.db import DatabaseError
-from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
 from strawberry.relay import GlobalID
 
 from accounts.permissions import DISTANCE_ROUNDING_M, only_visible, seen_communities, visible_layers
-from geoschema.errors import ApiError, Code, bad_input, database_error_response
+from geoschema.errors import Code, bad_input, check_parameters, http_endpoint, http_error, not_found
 from offers import selectors as offer_selectors
 from offers.models import HelpKind
 from offers.stats import COUNTS, area_stats
@@ -58,26 +59,21 @@ FILTERS = {
     "points-of-interest": SPATIAL_FILTERS,
     "area-stats": ("layer", "from", "to"),
 }
+FORMATS = ("geojson", "csv")
+PATHS = f"/exports/<dataset>.<{'|'.join(FORMATS)}>, dataset one of {', '.join(FILTERS)}"
 
 
-def export(request: HttpRequest, dataset: str, fmt: str):
-    try:
-        _check_filters(request, dataset)
-        if dataset == "area-stats":
-            layer = _layer(request)
-            rows, fields, layers = _area_stat_rows(request, layer), ["code", "name", *COUNTS], [layer]
-        elif dataset in LOCATED:
-            rows, fields, layers = _located_rows(request, dataset)
-        else:
-            raise ApiError(
-                Code.NOT_FOUND, f"no export {dataset!r}: offers, needs, projects, points-of-interest, area-stats"
-            )
-        first = rows(0)  # before answering 200: a bad filter or an outage still gets its own status
-    except ApiError as exc:
-        status = 404 if exc.code == Code.NOT_FOUND else 400
-        return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=status)
-    except DatabaseError as exc:
-        return database_error_response(exc)
+@http_endpoint
+def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
+    if dataset not in FILTERS:
+        raise not_found(f"no export {dataset!r}: {', '.join(FILTERS)}")
+    check_parameters(request, FILTERS[dataset], f"{dataset} exports")
+    if dataset == "area-stats":
+        layer = _layer(request)
+        rows, fields, layers = _area_stat_rows(request, layer), ["code", "name", *COUNTS], [layer]
+    else:
+        rows, fields, layers = _located_rows(request, dataset)
+    first = rows(0)  # before answering 200: a bad filter or an outage still gets its own status
     attribution = "; ".join(sorted({QUARTIER_DATA[0], *(layer.attribution for layer in layers if layer.attribution)}))
     licence = "; ".join(sorted({QUARTIER_DATA[1], *(layer.licence for layer in layers if layer.licence)}))
     stream = _geojson(rows, first, attribution, licence) if fmt == "geojson" else _csv(rows, first, fields)
@@ -90,25 +86,16 @@ def export(request: HttpRequest, dataset: str, fmt: str):
     return response
 
 
+@csrf_exempt
+def no_export(request: HttpRequest) -> HttpResponse:
+    """Any other path under /exports/: NOT_FOUND, saying what the exports' paths are."""
+    return http_error(Code.NOT_FOUND, f"no export at {request.path}: exports are {PATHS}")
+
+
 def _header_value(text: str) -> str:
     """Partners' text as an HTTP header can carry it: one line, Latin-1 (the full text is in the file)."""
     one_line = " ".join(text.split())
     return one_line.encode("latin-1", "replace").decode("latin-1")
-
-
-def _check_filters(request: HttpRequest, dataset: str) -> None:
-    """Each query parameter is a filter the dataset takes, given once, without a NUL character."""
-    if dataset not in FILTERS:
-        return  # answered NOT_FOUND by the caller
-    taken = FILTERS[dataset]
-    for name in request.GET:
-        if name not in taken:
-            raise bad_input(f"{dataset} exports take no {name!r} filter; they take {', '.join(taken)}")
-        values = request.GET.getlist(name)
-        if len(values) > 1:
-            raise bad_input(f"{name} is given {len(values)} times: give it once")
-        if "\x00" in values[0]:
-            raise bad_input(f"{name} must not contain a NUL character")
 
 
 def _kinds(request: HttpRequest) -> list[str] | None:
@@ -124,7 +111,7 @@ def _layer(request: HttpRequest) -> BoundaryLayer:
         raise bad_input("layer=<slug> is required")
     layer = place_selectors.layer_by_slug(slug, visible=visible_layers(request.user))
     if layer is None:
-        raise ApiError(Code.NOT_FOUND, f"no boundary layer {slug!r}")
+        raise not_found(f"no boundary layer {slug!r}: the `layers` query lists them")
     return layer
 
 
@@ -147,7 +134,7 @@ def _spatial(request: HttpRequest) -> tuple[SpatialQuery, list[BoundaryLayer]]:
     spatial = SpatialFilter(
         near=NearInput(point=PointInput(longitude=near[0], latitude=near[1]), radius_meters=near[2]) if near else None,
         bbox=BBoxInput(west=box[0], south=box[1], east=box[2], north=box[3]) if box else None,
-        within_district=_global_id(district) if district else None,
+        within_district=_global_id(district) if district is not None else None,
     )
     query = spatial.to_query(request.user)
     return query, [query.district.layer] if query.district is not None else []

@@ -1,9 +1,12 @@
 """Vector tiles: `GET /tiles/{layer}/{z}/{x}/{y}.pbf`, built by PostGIS (ST_AsMVT).
 
 Layers: offers, needs, projects, events, pois (points of interest) and districts (`?layer=<slug>`,
-simplified to the tile's pixel size). Query parameters filter as in GraphQL: `kinds` and
-`categories` (comma-separated). The same rules as every list: public places only, members-only
-rows for members only (a bearer token in `Authorization`), districts of layers the caller may see.
+simplified to the tile's pixel size). Query parameters filter as in GraphQL: `kinds` (offers,
+needs) and `categories` (offers, needs, events, pois), comma-separated; a parameter the layer does
+not take is refused (BAD_INPUT), and a path that names no tile (an unknown layer, a zoom past 22,
+x or y past 2^z - 1) is NOT_FOUND, as JSON like every error of the API. The same rules as every
+list: public places only, members-only rows for members only (a bearer token in `Authorization`),
+districts of layers the caller may see.
 Point layers start at zoom 12. Below it, offers and needs tiles hold their clusters instead, from
 the cells kept per zoom (offers.clusters): a point at each cluster's centroid with its `count`,
 each cluster in the tile that holds its centroid; other point layers, and categories, ask
@@ -15,14 +18,14 @@ import hashlib
 import math
 
 from django.contrib.gis.geos import Polygon
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts.permissions import only_visible, seen_communities, visible_layers
 from events import selectors as event_selectors
-from geoschema.errors import Code, database_error_response
+from geoschema.errors import Code, bad_input, check_parameters, http_endpoint, http_error, limit_exceeded, not_found
 from geoschema.features import WEB_MERCATOR_HALF_M
 from offers import clusters
 from offers import selectors as offer_selectors
@@ -37,22 +40,9 @@ CLUSTER_LAYERS = {"offers": "OFFER", "needs": "NEED"}  # below POINTS_MIN_ZOOM, 
 MAX_AGE_S = 60
 
 
-class TileError(Exception):
-    def __init__(self, status: int, code: Code, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def _text(request: HttpRequest, name: str) -> str | None:
-    """A query parameter, refused with a NUL character (PostgreSQL cannot compare text holding one)."""
-    value = request.GET.get(name)
-    if value is not None and "\x00" in value:
-        raise TileError(400, Code.BAD_INPUT, f"{name} must not contain a NUL character")
-    return value
-
-
 def _list(request: HttpRequest, name: str) -> list[str] | None:
-    values = [v.strip() for v in (_text(request, name) or "").split(",") if v.strip()]
+    """A comma-separated parameter; empty, no filter (as an empty list in GraphQL)."""
+    values = [v.strip() for v in request.GET.get(name, "").split(",") if v.strip()]
     return values or None
 
 
@@ -61,7 +51,7 @@ def _kinds(request: HttpRequest) -> list[str] | None:
 
     kinds = _list(request, "kinds")
     if kinds and (unknown := set(kinds) - set(HelpKind.values)):
-        raise TileError(400, Code.BAD_INPUT, f"unknown kinds {sorted(unknown)}: {', '.join(HelpKind.values)}")
+        raise bad_input(f"unknown kinds {sorted(unknown)}: {', '.join(HelpKind.values)}")
     return kinds
 
 
@@ -89,6 +79,16 @@ POINT_LAYERS = {
         "PointOfInterest",
     ),
 }
+# The query parameters each layer takes (each checked once, in _tile, before any is read).
+PARAMETERS = {
+    "offers": ("kinds", "categories"),
+    "needs": ("kinds", "categories"),
+    "projects": (),
+    "events": ("categories",),
+    "pois": ("categories",),
+    "districts": ("layer",),
+}
+PATHS = f"/tiles/<layer>/<z>/<x>/<y>.pbf, layer one of {', '.join(PARAMETERS)}, z 0 to {MAX_ZOOM}, x and y 0 to 2^z - 1"
 
 
 def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
@@ -140,12 +140,12 @@ def _clusters_mvt(request: HttpRequest, layer: str, z: int, x: int, y: int) -> b
 
 
 def _districts_mvt(request: HttpRequest, z: int, x: int, y: int) -> bytes:
-    slug = _text(request, "layer")
+    slug = request.GET.get("layer")
     if not slug:
-        raise TileError(400, Code.BAD_INPUT, "districts tiles need ?layer=<a boundary layer's slug>")
+        raise bad_input("districts tiles need ?layer=<a boundary layer's slug>")
     layer = place_selectors.layer_by_slug(slug, visible=visible_layers(request.user))
     if layer is None:
-        raise TileError(404, Code.NOT_FOUND, f"no boundary layer {slug!r}: the `layers` query lists them")
+        raise not_found(f"no boundary layer {slug!r}: the `layers` query lists them")
     pixel_m = 2 * WEB_MERCATOR_HALF_M / 2**z / EXTENT
     query = f"""
         SELECT ST_AsMVT(t, 'districts', {EXTENT}, 'geom') FROM (
@@ -161,33 +161,29 @@ def _districts_mvt(request: HttpRequest, z: int, x: int, y: int) -> bytes:
 
 
 def _tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> bytes:
+    """The tile's bytes; first, a path that names no tile (404), then parameters the layer does not take."""
+    if layer not in PARAMETERS:
+        raise not_found(f"no tile layer {layer!r}: {', '.join(PARAMETERS)}")
     if not 0 <= z <= MAX_ZOOM:
-        raise TileError(400, Code.BAD_INPUT, f"zoom is 0 to {MAX_ZOOM}, got {z}")
-    if not (0 <= x < 2**z and 0 <= y < 2**z):
-        raise TileError(400, Code.BAD_INPUT, f"at zoom {z}, x and y are 0 to {2**z - 1}, got {x}/{y}")
+        raise not_found(f"no tile {z}/{x}/{y}: zoom is 0 to {MAX_ZOOM}")
+    if not (x < 2**z and y < 2**z):  # the path's digits are never negative
+        raise not_found(f"no tile {z}/{x}/{y}: at zoom {z}, x and y are 0 to {2**z - 1}")
+    check_parameters(request, PARAMETERS[layer], f"{layer} tiles")
     if layer == "districts":
         return _districts_mvt(request, z, x, y)
-    if layer not in POINT_LAYERS:
-        raise TileError(404, Code.NOT_FOUND, f"no tile layer {layer!r}: {', '.join([*POINT_LAYERS, 'districts'])}")
     if z < POINTS_MIN_ZOOM:
         if layer in CLUSTER_LAYERS and not _list(request, "categories"):
             return _clusters_mvt(request, layer, z, x, y)
-        message = f"{layer} tiles start at zoom {POINTS_MIN_ZOOM}: below it, ask `clusters` for the view"
-        raise TileError(400, Code.LIMIT_EXCEEDED, message)
+        raise limit_exceeded(f"{layer} tiles start at zoom {POINTS_MIN_ZOOM}: below it, ask `clusters` for the view")
     rows, columns, type_name = POINT_LAYERS[layer]
     west, south, east, north = tile_bounds(z, x, y)
     inside = located_filter(rows(request), SpatialQuery(bbox=Polygon.from_bbox((west, south, east, north))))
     return _mvt(inside.order_by(), layer, columns, type_name, z, x, y)
 
 
-@require_GET
+@http_endpoint
 def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpResponse:
-    try:
-        body = _tile(request, layer, int(z), int(x), int(y))
-    except TileError as exc:
-        return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
-    except DatabaseError as exc:
-        return database_error_response(exc)
+    body = _tile(request, layer, int(z), int(x), int(y))
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     private = "Authorization" in request.headers
     if request.headers.get("If-None-Match") == etag:
@@ -200,3 +196,9 @@ def tile(request: HttpRequest, layer: str, z: str, x: str, y: str) -> HttpRespon
     response["Cache-Control"] = f"{'private' if private else 'public'}, max-age={MAX_AGE_S}"
     response["Vary"] = "Authorization"
     return response
+
+
+@csrf_exempt
+def no_tile(request: HttpRequest) -> HttpResponse:
+    """Any other path under /tiles/: NOT_FOUND, saying what the tiles' paths are."""
+    return http_error(Code.NOT_FOUND, f"no tile at {request.path}: tiles are {PATHS}")

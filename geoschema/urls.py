@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from geoschema.exports import export
+from geoschema.exports import export, no_export
 from geoschema.schema import schema
-from geoschema.tiles import tile
+from geoschema.tiles import no_tile, tile
 from geoschema.views import QuartierGraphQLView, healthz, map_page
 
 # The API authenticates by bearer token only (accounts.middleware), never by a browser's cookies, so
@@ -16,7 +16,11 @@ urlpatterns = [
     path("graphql", graphql),
     path("graphql/", graphql),
     path("healthz", healthz),
+    # Any other path under /tiles/ or /exports/ is the API's: a JSON NOT_FOUND that says what is there,
+    # whatever DEBUG is (the demo map and /admin/ keep Django's pages).
     re_path(r"^tiles/(?P<layer>[a-z]+)/(?P<z>\d{1,2})/(?P<x>\d{1,8})/(?P<y>\d{1,8})\.pbf$", tile),
+    re_path(r"^tiles/", no_tile),
     re_path(r"^exports/(?P<dataset>[a-z-]+)\.(?P<fmt>geojson|csv)$", export),
+    re_path(r"^exports/", no_export),
     path("admin/", admin.site.urls),
 ]

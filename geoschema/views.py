@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 
 from geoschema.errors import Code, format_error
@@ -80,9 +79,6 @@ class QuartierGraphQLView(GraphQLView):
             for answer in response_data if isinstance(response_data, list) else [response_data]:
                 if isinstance(answer.get("data"), dict):
                     answer["data"].clear()  # the very dict that the execution context holds
-
-
-graphql_view = csrf_exempt(QuartierGraphQLView.as_view(schema=None))
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

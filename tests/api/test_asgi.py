@@ -237,3 +237,40 @@ def test_what_the_server_loads_at_start_is_out_of_the_collectors_reach():
     frozen, schema_loaded, tracked = ran.stdout.split()
     assert int(frozen) > 50_000 and schema_loaded == "True"
     assert int(tracked) < 1_000, "nothing but what came after the freeze is left to collect"
+
+
+def test_a_query_string_that_is_not_utf8_is_bad_input_as_json():
+    # given a GET whose raw query string holds a byte that is no UTF-8 (not %-encoded)
+    handler, chunks, started, received = asgi.QuartierASGIHandler(), [], [], []
+
+    async def run():
+        done = asyncio.Event()
+
+        async def receive():
+            if received:
+                await done.wait()
+                return {"type": "http.disconnect"}
+            received.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                started.append(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    done.set()
+
+        scope = {**_scope("/tiles/offers/14/4855/5861.pbf"), "query_string": b"kinds=MEAL\xff"}
+        await handler(scope, receive, send)
+
+    asyncio.run(run())
+    # then it is a 400 that says why, in JSON with its code (Django's was an empty HTML page)
+    [start] = started
+    assert start["status"] == 400
+    assert (b"Content-Type", b"application/json") in start["headers"]
+    [error] = json.loads(b"".join(chunks))["errors"]
+    assert error == {
+        "message": "the request's query string is not valid UTF-8",
+        "extensions": {"code": "BAD_INPUT"},
+    }

@@ -114,11 +114,29 @@ def test_area_stats_as_csv_and_geojson_match_the_api(gql):
         # A NUL character is the client's mistake, not an outage.
         ("/exports/area-stats.csv?layer=mtl-boroughs%00", 400, "BAD_INPUT"),
         ("/exports/offers.csv?district=%00", 400, "BAD_INPUT"),
+        # An empty district was no filter at all: the whole file.
+        ("/exports/offers.csv?district=", 400, "BAD_INPUT"),
+        ("/exports/needs.csv?bbox=", 400, "BAD_INPUT"),
+        ("/exports/area-stats.csv?layer=", 400, "BAD_INPUT"),
+        ("/exports/area-stats.csv?layer=mtl-boroughs&to=", 400, "BAD_INPUT"),
+        # A filter this dataset does not take: refused before the dataset's own checks.
+        ("/exports/projects.csv?layer=atlantis", 400, "BAD_INPUT"),
+        ("/exports/nothing.csv?bbox=1,2,3,4", 404, "NOT_FOUND"),
     ],
 )
 def test_bad_export_requests_get_a_coded_error(path, status, code):
-    got, body, _ = download(path)
-    assert got == status and json.loads(body)["error"]["code"] == code
+    got, body, response = download(path)
+    assert response["Content-Type"] == "application/json"
+    [error] = json.loads(body)["errors"]
+    assert (got, error["extensions"]["code"]) == (status, code)
+
+
+def test_a_refused_filter_is_named_with_those_the_dataset_takes():
+    got, body, _ = download("/exports/offers.csv?kind=MEAL&dstrict=x&bbox=-73.62,45.48,-73.55,45.53")
+    [error] = json.loads(body)["errors"]
+    assert got == 400 and error["message"] == (
+        "offers exports take no parameters 'kind', 'dstrict': they take bbox, near, district, kinds"
+    )
 
 
 def test_kinds_and_periods_that_are_fine_still_export():

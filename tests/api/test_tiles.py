@@ -1,7 +1,8 @@
 """Given the seeded offers over Montreal, when a map asks for vector tiles, then each tile holds
 exactly the public places inside its bounds (bounds computed here from the tiling's formula, not
 by PostGIS), filtered as asked, never a person's exact place, never another community's rows or
-a private layer's districts; bad tiles get a code; unchanged tiles answer 304."""
+a private layer's districts; bad tiles get a code, a parameter a layer does not take is refused;
+unchanged tiles answer 304."""
 
 import math
 from collections import defaultdict
@@ -49,6 +50,13 @@ def features(response, layer: str) -> list[dict]:
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
     return mapbox_vector_tile.decode(response.content).get(layer, {}).get("features", [])
+
+
+def code_of(response) -> tuple[int, str]:
+    """(status, code) of a JSON error, as GraphQL's: `errors[].extensions.code`."""
+    assert response["Content-Type"] == "application/json", response.content[:200]
+    [error] = response.json()["errors"]
+    return response.status_code, error["extensions"]["code"]
 
 
 def ids(found: list[dict]) -> set[int]:
@@ -181,14 +189,17 @@ def test_districts_tiles_simplified_and_only_of_visible_layers():
     assert plateau.name in names
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in found)
     missing = get(f"/tiles/districts/{z}/{x}/{y}.pbf?layer=no-such-layer")
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
+    assert code_of(missing) == (404, "NOT_FOUND")
 
 
 @pytest.mark.parametrize(
     "path,status,code",
     [
-        ("/tiles/offers/23/0/0.pbf", 400, "BAD_INPUT"),
-        ("/tiles/offers/12/5000/0.pbf", 400, "BAD_INPUT"),
+        # A tile outside the pyramid does not exist (MapLibre takes a 404 as a missing tile, not a failure).
+        ("/tiles/offers/23/0/0.pbf", 404, "NOT_FOUND"),
+        ("/tiles/offers/12/5000/0.pbf", 404, "NOT_FOUND"),
+        ("/tiles/offers/12/0/5000.pbf", 404, "NOT_FOUND"),
+        ("/tiles/districts/0/0/1.pbf?layer=mtl-boroughs", 404, "NOT_FOUND"),
         ("/tiles/pois/8/75/91.pbf", 400, "LIMIT_EXCEEDED"),
         ("/tiles/offers/8/75/91.pbf?categories=tools", 400, "LIMIT_EXCEEDED"),
         ("/tiles/unicorns/12/1/1.pbf", 404, "NOT_FOUND"),
@@ -201,11 +212,45 @@ def test_districts_tiles_simplified_and_only_of_visible_layers():
         ("/tiles/events/14/4843/5859.pbf?categories=%00", 400, "BAD_INPUT"),
         ("/tiles/offers/8/75/91.pbf?kinds=MONEY%00", 400, "BAD_INPUT"),
         ("/tiles/districts/12/1209/1465.pbf?layer=mtl-boroughs%00", 400, "BAD_INPUT"),
+        # A parameter the layer does not take, or given twice: it used to answer a tile unfiltered.
+        ("/tiles/offers/14/4843/5859.pbf?kind=MEAL", 400, "BAD_INPUT"),
+        ("/tiles/offers/14/4843/5859.pbf?kinds=MEAL&kinds=MONEY", 400, "BAD_INPUT"),
+        ("/tiles/offers/8/75/91.pbf?kinds=MEAL&catgories=tools", 400, "BAD_INPUT"),
+        ("/tiles/needs/14/4843/5859.pbf?kinds=MEAL&layer=mtl-boroughs", 400, "BAD_INPUT"),
+        ("/tiles/projects/14/4843/5859.pbf?categories=tools", 400, "BAD_INPUT"),
+        ("/tiles/events/14/4843/5859.pbf?kinds=MEAL", 400, "BAD_INPUT"),
+        ("/tiles/pois/14/4843/5859.pbf?kinds=MEAL", 400, "BAD_INPUT"),
+        ("/tiles/districts/12/1209/1465.pbf?layer=mtl-boroughs&kinds=MEAL", 400, "BAD_INPUT"),
+        ("/tiles/districts/12/1209/1465.pbf?layer=mtl-boroughs&layer=mtl-quartiers", 400, "BAD_INPUT"),
+        ("/tiles/districts/12/1209/1465.pbf?layer=", 400, "BAD_INPUT"),
     ],
 )
 def test_bad_tiles_get_their_code(path, status, code):
-    response = get(path)
-    assert response.status_code == status and response.json()["error"]["code"] == code
+    assert code_of(get(path)) == (status, code)
+
+
+@pytest.mark.parametrize(
+    "path,message",
+    [
+        (
+            "/tiles/offers/14/4843/5859.pbf?kind=MEAL&categorie=tools&kinds=MEAL",
+            "offers tiles take no parameters 'kind', 'categorie': they take kinds, categories",
+        ),
+        ("/tiles/projects/14/4843/5859.pbf?v=2", "projects tiles take no parameter 'v': they take none"),
+        ("/tiles/pois/14/4843/5859.pbf?categories=a&categories=b", "categories is given 2 times: give it once"),
+    ],
+)
+def test_a_refused_parameter_is_named_with_those_the_layer_takes(path, message):
+    [error] = get(path).json()["errors"]
+    assert error["message"] == message
+
+
+def test_empty_kinds_and_categories_filter_nothing_as_empty_lists_in_graphql():
+    z = 14
+    x, y = tile_of(*PLATEAU, z)
+    path = f"/tiles/offers/{z}/{x}/{y}.pbf"
+    everything = ids(features(get(path), "offers"))
+    assert everything and ids(features(get(f"{path}?kinds=&categories="), "offers")) == everything
 
 
 def test_an_unchanged_tile_answers_304_and_an_empty_one_204():
