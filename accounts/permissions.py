@@ -14,8 +14,9 @@
 - A boundary layer is seen by everyone when public, else by its owner's members and staff; a
   partner's member uploads and versions the partner's layers.
 - A person's exact location is seen by themself, by members of the organisation it is posted for,
-  by staff, and by the other side of an accepted pledge; everyone else sees its public location,
-  and distances to it rounded to 100 m.
+  by staff, and by the other side of an accepted (or since fulfilled) pledge: that side's owner and
+  the members of the organisation it is posted for, the same two sides as `pledges_seen_by`;
+  everyone else sees its public location, and distances to it rounded to 100 m.
 - Through the API a caller is who their bearer token says, never a browser session (so no
   cross-site request can act for a logged-in admin).
 """
@@ -231,18 +232,20 @@ def _ref(thing, relation: str) -> int | None:
 
 def _memo(request) -> dict:
     """Per request: the caller's organisations, and the offers and needs whose exact place an
-    accepted pledge revealed to them."""
+    accepted (or since fulfilled) pledge revealed to them. A pledge's side is whoever acts for it,
+    as in `pledges_seen_by`: the owner of its offer (or need) and the members of the organisation
+    that is posted for."""
     if not hasattr(request, "_location_memo"):
         from offers.models import Pledge  # accounts must not import offers at load time
 
         user = request.user
+        organisations = set(user.organisations.values_list("pk", flat=True))
         committed = Pledge.objects.filter(status__in=Pledge.COMMITTED)
-        revealed = {("Need", pk) for pk in committed.filter(offer__owner=user).values_list("need_id", flat=True)}
-        revealed |= {("Offer", pk) for pk in committed.filter(need__owner=user).values_list("offer_id", flat=True)}
-        request._location_memo = {
-            "organisations": set(user.organisations.values_list("pk", flat=True)),
-            "revealed": revealed,
-        }
+        offer_side = Q(offer__owner=user) | Q(offer__organisation_id__in=organisations)
+        need_side = Q(need__owner=user) | Q(need__organisation_id__in=organisations)
+        revealed = {("Need", pk) for pk in committed.filter(offer_side).values_list("need_id", flat=True)}
+        revealed |= {("Offer", pk) for pk in committed.filter(need_side).values_list("offer_id", flat=True)}
+        request._location_memo = {"organisations": organisations, "revealed": revealed}
     return request._location_memo
 
 
