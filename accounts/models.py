@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from geoschema.texts import NAME_NOT_BLANK, description_field
+from geoschema.texts import description_field, name_field
 
 
 class ApiToken(models.Model):
@@ -55,7 +55,7 @@ class Community(models.Model):
         ASSOCIATION = "ASSOCIATION"
         OTHER = "OTHER"
 
-    name = models.CharField(max_length=200, validators=[NAME_NOT_BLANK])
+    name = name_field()
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     description = description_field()
     organisation = models.ForeignKey(

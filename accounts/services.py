@@ -15,24 +15,48 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Community, LoginAttempt, Membership
 from accounts.permissions import acts_for, can_manage_community
-from geoschema.errors import ApiError, Code, not_found
+from geoschema.errors import ApiError, Code, bad_input, not_found
+from geoschema.texts import is_blank, trim
 from places.models import Building, Organisation
 
 User = get_user_model()
+# An account's email is its username too: the shorter of the two columns bounds it.
+EMAIL_MAX_LENGTH = User._meta.get_field("username").max_length
+DISPLAY_NAME_MAX_LENGTH = User._meta.get_field("first_name").max_length
+# Room for any passphrase, refused beyond before anything reads it: the validators and the hasher
+# work in proportion to a password's length (a hasher that re-hashes it on each of its iterations,
+# as Django's PBKDF2 did until CVE-2013-1443, multiplies that by a million), and only a denial of
+# service needs a megabyte of password.
+PASSWORD_MAX_LENGTH = 1024
 
 
 def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _check_lengths(*, email: str, password: str) -> None:
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise bad_input(f"an email has at most {EMAIL_MAX_LENGTH} characters (this one has {len(email)})")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise bad_input(f"a password has at most {PASSWORD_MAX_LENGTH} characters (this one has {len(password)})")
+
+
 @transaction.atomic
 def user_register(*, email: str, password: str, display_name: str = "") -> tuple[User, str]:
     """A new resident account and its first token. Passwords go through Django's validators."""
     email = email.strip().lower()
+    _check_lengths(email=email, password=password)
+    display_name = trim(display_name)
+    if len(display_name) > DISPLAY_NAME_MAX_LENGTH:
+        raise bad_input(
+            f"displayName has at most {DISPLAY_NAME_MAX_LENGTH} characters (this one has {len(display_name)})"
+        )
+    if display_name and is_blank(display_name):
+        raise bad_input("displayName cannot be only invisible characters (leave it empty for none)")
     validate_email(email)
     if User.objects.filter(username=email).exists():
         raise ApiError(Code.CONFLICT, f"an account already uses {email}: log in instead")
-    user = User(username=email, email=email, first_name=display_name[:150])
+    user = User(username=email, email=email, first_name=display_name)
     validate_password(password, user)
     user.set_password(password)
     user.full_clean()
@@ -43,6 +67,7 @@ def user_register(*, email: str, password: str, display_name: str = "") -> tuple
 def user_login(*, email: str, password: str) -> tuple[User, str]:
     """A token for the account, unless there were too many recent failures for it."""
     email = email.strip().lower()
+    _check_lengths(email=email, password=password)  # no account has longer ones: nothing to hash or count
     window = timezone.now() - timedelta(minutes=settings.QUARTIER["LOGIN_WINDOW_MINUTES"])
     failures = LoginAttempt.objects.filter(email=email, succeeded=False, at__gte=window).count()
     if failures >= settings.QUARTIER["LOGIN_MAX_FAILURES"]:
@@ -96,9 +121,7 @@ def community_create(
     name (a cooperative's) is created by one of its members."""
     if organisation is not None and not acts_for(user, organisation):
         raise PermissionDenied(f"you are not a member of {organisation.name}")
-    community = Community(
-        name=name.strip(), kind=kind, description=description, organisation=organisation, building=building
-    )
+    community = Community(name=name, kind=kind, description=description, organisation=organisation, building=building)
     community.full_clean()
     community.save()
     Membership.objects.create(community=community, user=user, role=Membership.Role.MANAGER)

@@ -6,7 +6,7 @@ from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
 
 from accounts.models import members_only
-from geoschema.texts import TITLE_NOT_BLANK, categories_field, description_field
+from geoschema.texts import categories_field, description_field, title_field
 from places.geo import AsGeometry
 from places.models import Located
 
@@ -19,7 +19,7 @@ class Event(Located):
         SCHEDULED = "SCHEDULED"
         CANCELLED = "CANCELLED"
 
-    title = models.CharField(max_length=200, validators=[TITLE_NOT_BLANK])
+    title = title_field()
     description = description_field()
     categories = categories_field()
     starts_at = models.DateTimeField()

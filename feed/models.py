@@ -2,11 +2,12 @@
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.core.validators import MaxLengthValidator, RegexValidator
+from django.core.validators import MaxLengthValidator
 
-from geoschema.texts import TITLE_NOT_BLANK
+from geoschema.texts import NotBlankValidator, blank_message, title_field
 
 BODY_MAX_LENGTH = 5000
+BODY_NOT_BLANK = NotBlankValidator(blank_message("a post"))
 
 
 def _only(audience: str) -> models.Q:
@@ -27,16 +28,17 @@ class Post(models.Model):
     organisation = models.ForeignKey(
         "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
     )
-    title = models.CharField(max_length=200, blank=True, validators=[TITLE_NOT_BLANK])
+    title = title_field(blank=True)  # optional: trimmed of its spaces, "   " is no title
     # A TextField's max_length binds only forms: the validator makes full_clean enforce it.
     body = models.TextField(
         max_length=BODY_MAX_LENGTH,
         validators=[
-            RegexValidator(r"\S", "a post cannot be only spaces", code="only_spaces"),
+            BODY_NOT_BLANK,
             MaxLengthValidator(
                 BODY_MAX_LENGTH, "a post has at most %(limit_value)d characters (this one has %(show_value)d)"
             ),
         ],
+        error_messages={"blank": BODY_NOT_BLANK.message},
         help_text=f"At most {BODY_MAX_LENGTH} characters.",
     )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")

@@ -14,10 +14,11 @@ from accounts.models import members_only
 from geoschema.texts import (  # noqa: F401 - CATEGORIES_MAX, DESCRIPTION_MAX_LENGTH: the limits, here too
     CATEGORIES_MAX,
     DESCRIPTION_MAX_LENGTH,
-    NAME_NOT_BLANK,
-    TITLE_NOT_BLANK,
     categories_field,
     description_field,
+    line_field,
+    name_field,
+    title_field,
 )
 from places.geo import AsGeometry
 from places.models import Located
@@ -31,6 +32,20 @@ def is_finite(value: object) -> bool:
     if isinstance(value, Decimal):
         return value.is_finite()
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def amount_field(noun: str, *, max_digits: int = 14, decimal_places: int = 2, **kwargs) -> models.DecimalField:
+    """A decimal number whose errors name it (`noun`): the API reports a field's messages without its name."""
+    digits = (
+        f"{noun} has at most {max_digits - decimal_places} digits before the decimal point "
+        f"and {decimal_places} decimal places"
+    )
+    return models.DecimalField(
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        error_messages={"max_digits": digits, "max_whole_digits": digits, "max_decimal_places": digits},
+        **kwargs,
+    )
 
 
 class HelpKind(models.TextChoices):
@@ -51,12 +66,12 @@ class HelpKind(models.TextChoices):
 class Exchange(Located):
     """What an offer and a need share: a kind of help, categories, a quantity, a time window."""
 
-    title = models.CharField(max_length=200, validators=[TITLE_NOT_BLANK])
+    title = title_field()
     description = description_field()
     kind = models.CharField(max_length=20, choices=HelpKind.choices)
     categories = categories_field()
-    quantity = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    unit = models.CharField(max_length=40, blank=True, help_text="CAD, hours, items, m2, seats, nights...")
+    quantity = amount_field("a quantity", null=True, blank=True)
+    unit = line_field("a unit", 40, blank=True, help_text="CAD, hours, items, m2, seats, nights...")
     available_from = models.DateTimeField(null=True, blank=True)
     available_until = models.DateTimeField(null=True, blank=True)
     owner = models.ForeignKey(
@@ -73,8 +88,11 @@ class Exchange(Located):
 
     def clean(self) -> None:
         errors = {}
-        if any(not 0 <= day <= 6 for day in getattr(self, "recurring_days", [])):
+        days = getattr(self, "recurring_days", None) or []
+        if any(not 0 <= day <= 6 for day in days):
             errors["recurring_days"] = "days of the week are 0 (Monday) to 6 (Sunday)"
+        elif len(set(days)) < len(days):
+            errors["recurring_days"] = "recurring days name each day of the week at most once"
         if self.available_from and self.available_until and self.available_from > self.available_until:
             errors["available_until"] = "the window must end after it starts"
         if is_finite(self.quantity) and self.quantity <= 0:
@@ -134,7 +152,7 @@ class Project(Located):
         FUNDED = "FUNDED"
         DONE = "DONE"
 
-    title = models.CharField(max_length=200, validators=[TITLE_NOT_BLANK])
+    title = title_field()
     description = description_field()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     owner = models.ForeignKey(
@@ -144,7 +162,7 @@ class Project(Located):
         "places.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     community = members_only()
-    funding_goal = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    funding_goal = amount_field("a funding goal", null=True, blank=True)
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -208,7 +226,7 @@ class Pledge(models.Model):
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="pledges")
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="pledges")
-    quantity = models.DecimalField(max_digits=14, decimal_places=2)
+    quantity = amount_field("a pledge's quantity")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -230,13 +248,15 @@ class FundingPool(models.Model):
     """Civic co-funding: a partner's budget that tops up money pledges to projects located inside an
     area (a district, or any district of a layer), by a ratio, with a cap per project and a total."""
 
-    name = models.CharField(max_length=200, validators=[NAME_NOT_BLANK])
+    name = name_field()
     partner = models.ForeignKey("places.Organisation", on_delete=models.PROTECT, related_name="funding_pools")
     district = models.ForeignKey("places.District", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     layer = models.ForeignKey("places.BoundaryLayer", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    ratio = models.DecimalField(max_digits=6, decimal_places=3, help_text="Top-up per unit pledged (1 = one for one).")
-    cap_per_project = models.DecimalField(max_digits=14, decimal_places=2)
-    total = models.DecimalField(max_digits=14, decimal_places=2)
+    ratio = amount_field(
+        "a pool's ratio", max_digits=6, decimal_places=3, help_text="Top-up per unit pledged (1 = one for one)."
+    )
+    cap_per_project = amount_field("a pool's cap per project")
+    total = amount_field("a pool's total")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -250,6 +270,16 @@ class FundingPool(models.Model):
                 condition=models.Q(ratio__gt=0, cap_per_project__gt=0, total__gt=0), name="pool_amounts_positive"
             ),
         ]
+
+    def clean(self) -> None:
+        # The constraint above would say only that it is violated: say which amount, and why.
+        errors = {}
+        for field, noun in (("ratio", "ratio"), ("cap_per_project", "cap per project"), ("total", "total")):
+            value = getattr(self, field)
+            if is_finite(value) and value <= 0:
+                errors[field] = f"a pool's {noun} must be more than 0"
+        if errors:
+            raise ValidationError(errors)
 
     def __str__(self) -> str:
         return self.name

@@ -57,3 +57,59 @@ def test_wrong_passwords_are_rate_limited(gql, register, settings):
         ]
     body = gql(LOGIN, {"email": "ed@example.org", "password": "correct horse battery staple"}, expect_errors=True)
     assert codes(body) == ["LIMIT_EXCEEDED"]
+
+
+REGISTER = """mutation($e: String!, $p: String!, $n: String!) {
+  register(email: $e, password: $p, displayName: $n) { token user { displayName } } }"""
+PASSPHRASE = "a long enough passphrase 42"
+
+
+def refused(gql, variables: dict, query: str = REGISTER) -> str:
+    """A registration (or login) that must fail with BAD_INPUT and create no account nor token."""
+    from django.contrib.auth import get_user_model
+
+    before = get_user_model().objects.count(), ApiToken.objects.count()
+    body = gql(query, variables, expect_errors=True)
+    assert codes(body) == ["BAD_INPUT"], body
+    assert (get_user_model().objects.count(), ApiToken.objects.count()) == before
+    return body["errors"][0]["message"]
+
+
+def test_a_display_name_longer_than_its_limit_is_refused_not_cut(gql):
+    message = refused(gql, {"e": "long@example.org", "p": PASSPHRASE, "n": "n" * 151})
+    assert "displayName has at most 150 characters (this one has 151)" in message
+
+
+def test_a_display_name_of_only_invisible_characters_is_refused(gql):
+    message = refused(gql, {"e": "ghost@example.org", "p": PASSPHRASE, "n": "\u200e\u200f"})
+    assert "displayName cannot be only invisible characters" in message
+
+
+def test_a_display_name_at_its_limit_is_kept_whole_and_trimmed(gql):
+    name = gql(REGISTER, {"e": "full@example.org", "p": PASSPHRASE, "n": f"\u200b {'n' * 150}\u00a0"})
+    assert name["data"]["register"]["user"]["displayName"] == "n" * 150
+
+
+@pytest.mark.parametrize("length", [1025, 1_000_000])
+def test_a_password_longer_than_its_limit_is_refused_before_hashing(gql, length):
+    message = refused(gql, {"e": "huge@example.org", "p": "correct horse " * (length // 14 + 1), "n": ""})
+    assert "a password has at most 1024 characters" in message
+
+
+def test_a_password_at_its_limit_is_accepted(gql):
+    password = ("correct horse battery staple " * 40)[:1024]
+    gql(REGISTER, {"e": "max@example.org", "p": password, "n": ""})
+    assert gql(LOGIN, {"email": "max@example.org", "password": password})["data"]["login"]["token"]
+
+
+def test_logging_in_with_a_password_longer_than_any_account_has_is_refused(gql, register):
+    register("fi@example.org")
+    message = refused(gql, {"email": "fi@example.org", "password": "x" * 1_000_000}, query=LOGIN)
+    assert "a password has at most 1024 characters" in message
+
+
+def test_an_email_longer_than_an_account_name_is_refused_naming_the_email(gql):
+    email = f"{'e' * 64}@{'d' * 63}.{'x' * 40}.example.org"  # a valid address of 181 characters
+    assert "an email has at most 150 characters" in refused(gql, {"e": email, "p": PASSPHRASE, "n": ""})
+    long_login = {"email": f"{'e' * 300}@example.org", "password": PASSPHRASE}
+    assert "an email has at most 150 characters" in refused(gql, long_login, query=LOGIN)

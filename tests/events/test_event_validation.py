@@ -2,6 +2,7 @@
 megabyte or thousands of categories, then they get BAD_INPUT and no event is written."""
 
 import pytest
+from strawberry.relay import GlobalID
 
 from events.models import Event
 from offers.models import CATEGORIES_MAX, DESCRIPTION_MAX_LENGTH
@@ -19,7 +20,7 @@ EVENT = {
 @pytest.mark.parametrize(
     "change,says",
     [
-        ({"title": "   "}, "a title cannot be only spaces"),
+        ({"title": "   "}, "a title cannot be blank"),
         ({"description": "d" * 1_000_000}, f"a description has at most {DESCRIPTION_MAX_LENGTH} characters"),
         ({"categories": [str(i) for i in range(10_000)]}, f"give at most {CATEGORIES_MAX} categories"),
         ({"categories": ["repair", " "]}, "a category cannot be only spaces"),
@@ -41,3 +42,26 @@ def test_an_event_at_the_limits_is_accepted(gql, register):
         "categories": [str(i) for i in range(CATEGORIES_MAX)],
     }
     assert gql(CREATE, {"i": event}, token=token)["data"]["createEvent"]["id"]
+
+
+@pytest.mark.parametrize(
+    "title,says",
+    [
+        ("\u200b", "a title cannot be blank"),
+        ("\u00a0\u2060\ufeff\u200c\u200d", "a title cannot be blank"),
+        ("\u3000\u3164", "a title cannot be blank"),
+        ("t" * 201, "a title has at most 200 characters (this one has 201)"),
+    ],
+)
+def test_a_title_of_only_invisible_characters_or_too_long_is_refused(gql, register, title, says):
+    token = register("blank-host@example.org")
+    before = Event.objects.count()
+    body = gql(CREATE, {"i": {**EVENT, "title": title}}, token=token, expect_errors=True)
+    assert codes(body) == ["BAD_INPUT"] and says in body["errors"][0]["message"], body
+    assert Event.objects.count() == before
+
+
+def test_an_event_title_is_trimmed(gql, register):
+    token = register("trim-host@example.org")
+    created = gql(CREATE, {"i": {**EVENT, "title": "\u200b Repair café\u00a0\n"}}, token=token)["data"]["createEvent"]
+    assert Event.objects.get(pk=int(GlobalID.from_id(created["id"]).node_id)).title == "Repair café"

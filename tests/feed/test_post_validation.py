@@ -55,3 +55,35 @@ def test_a_post_of_the_largest_size_is_accepted(lobby):
     user = lobby["post"].owner
     post = services.post_create(user=user, body="x" * BODY_MAX_LENGTH, building=lobby["building"])
     assert len(post.body) == BODY_MAX_LENGTH
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\u2060\ufeff", "\u00a0\u200c\u200d\u3000"])
+def test_a_body_of_only_invisible_characters_is_blank_and_nothing_is_written(gql, lobby, text):
+    create = "mutation($b: String!, $on: ID!) { createPost(input: {body: $b, buildingId: $on}) { id } }"
+    reply = "mutation($b: String!, $p: ID!) { replyToPost(postId: $p, body: $b) { id } }"
+    edit = "mutation($b: String!, $p: ID!) { updatePost(postId: $p, body: $b) { id } }"
+    post = gid(lobby["post"])
+    for query, variables in (
+        (create, {"b": text, "on": gid(lobby["building"])}),
+        (reply, {"b": text, "p": post}),
+        (edit, {"b": text, "p": post}),
+    ):
+        assert "a post cannot be blank" in refused(gql, query, variables, lobby["token"])
+
+
+TITLED = """mutation($t: String!, $on: ID!) {
+  createPost(input: {title: $t, body: "Hello", buildingId: $on}) { id title } }"""
+
+
+def test_a_post_title_is_trimmed_and_one_of_only_invisible_characters_is_no_title(gql, lobby):
+    def title(sent: str) -> str:
+        body = gql(TITLED, {"t": sent, "on": gid(lobby["building"])}, token=lobby["token"])
+        return body["data"]["createPost"]["title"]
+
+    assert title("\u200b Water cut\u00a0") == "Water cut"
+    assert title("\u200b\u2060") == ""
+
+
+def test_a_post_title_too_long_is_refused_naming_the_title(gql, lobby):
+    message = refused(gql, TITLED, {"t": "t" * 201, "on": gid(lobby["building"])}, lobby["token"])
+    assert "a title has at most 200 characters (this one has 201)" in message
