@@ -8,6 +8,7 @@ from accounts.models import Community
 from accounts.permissions import acts_for, can_change, can_post_in
 from feed.models import Post
 from geoschema.errors import ApiError, Code, bad_input
+from geoschema.texts import trim
 from places.models import Building, District, Organisation
 
 
@@ -37,8 +38,8 @@ def post_create(
     post = Post(
         owner=user,
         organisation=organisation,
-        title=title.strip(),
-        body=body.strip(),
+        title=trim(title),
+        body=trim(body),
         building=building,
         district=district,
         centre=centre,
@@ -60,7 +61,7 @@ def post_reply(*, user, parent: Post, body: str) -> Post:
     reply = Post(
         owner=user,
         parent=parent,
-        body=body.strip(),
+        body=trim(body),
         building=parent.building,
         district=parent.district,
         centre=parent.centre,
@@ -81,9 +82,9 @@ def post_update(*, user, post: Post, body: str | None = None, title: str | None 
     if post.deleted_at is not None:
         raise ApiError(Code.CONFLICT, "this post was deleted")
     if body is not None:
-        post.body = body.strip()
+        post.body = trim(body)
     if title is not None:
-        post.title = title.strip()
+        post.title = trim(title)
     post.edited_at = timezone.now()
     post.full_clean()
     post.save()

@@ -87,3 +87,18 @@ def test_a_post_title_is_trimmed_and_one_of_only_invisible_characters_is_no_titl
 def test_a_post_title_too_long_is_refused_naming_the_title(gql, lobby):
     message = refused(gql, TITLED, {"t": "t" * 201, "on": gid(lobby["building"])}, lobby["token"])
     assert "a title has at most 200 characters (this one has 201)" in message
+
+
+def test_a_post_body_is_trimmed_of_invisible_characters_at_its_ends_on_every_path(gql, lobby):
+    create = "mutation($b: String!, $on: ID!) { createPost(input: {body: $b, buildingId: $on}) { id body } }"
+    reply = "mutation($b: String!, $p: ID!) { replyToPost(postId: $p, body: $b) { id body } }"
+    edit = "mutation($b: String!, $p: ID!) { updatePost(postId: $p, body: $b) { id body } }"
+    post = gid(lobby["post"])
+    for query, variables in (
+        (create, {"b": "\u200b\ufeff Bike room open \u2060", "on": gid(lobby["building"])}),
+        (reply, {"b": "\u200bThanks!\u200d ", "p": post}),
+        (edit, {"b": "\ufeffLaundry room closed Saturday\u200b", "p": post}),
+    ):
+        [answer] = gql(query, variables, token=lobby["token"])["data"].values()
+        stored = Post.objects.get(pk=GlobalID.from_id(answer["id"]).node_id).body
+        assert answer["body"] == stored == variables["b"].strip("\u200b\u200d\u2060\ufeff ")
