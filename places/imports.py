@@ -18,6 +18,7 @@ from places.sources import (
     as_multipolygon,
     open_layer,
     pick_field,
+    polygon_problem,
     read_features,
     wgs84_problem,
 )
@@ -65,20 +66,24 @@ def layer_fields_check(*, slug: str, name: str = "", attribution: str = "", lice
     """Raise SourceError, naming each field, unless a layer can be stored under these: a slug
     (letters, digits, hyphens, underscores) and texts within the lengths of BoundaryLayer."""
     layer = BoundaryLayer(slug=slug, name=name.strip() or slug, attribution=attribution, licence=licence)
-    problems = _field_problems(layer, ("slug", "name", "attribution", "licence"))
+    problems = field_problems(layer, ("slug", "name", "attribution", "licence"))
     if problems:
         raise SourceError(problems)
 
 
-def _field_problems(instance, names: tuple[str, ...]) -> str:
-    """What keeps these fields of `instance` from being stored, one `field: problem` each, or ""."""
+def field_problems(instance, names: tuple[str, ...]) -> str:
+    """What keeps these fields of `instance` from being stored, one `field: problem` each, or "":
+    the model's own checks (lengths, blanks, choices), and NUL characters. Every importer asks
+    this before it writes a row from a file (boundary layers here, places in import_places)."""
     errors: dict[str, list[str]] = {}
     try:
         instance.clean_fields(exclude={f.name for f in instance._meta.get_fields() if f.name not in names})
     except ValidationError as exc:
         errors = exc.message_dict
     for name in names:  # a model CharField has no NUL validator (forms add one); PostgreSQL refuses them
-        if "\x00" in (getattr(instance, name) or "") and name not in errors:
+        value = getattr(instance, name) or ""
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any("\x00" in str(text) for text in texts) and name not in errors:
             errors[name] = ["it must not contain a NUL character."]
     return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
 
@@ -90,33 +95,36 @@ def layer_import(
     spec: LayerSpec,
     limits: Limits | None = None,
     progress: Callable[[int, int], None] | None = None,
+    label: str | None = None,
 ) -> ImportResult:
     """Import the file at `path` as layer `spec.slug`, all or nothing. Raises SourceError for a file
     that cannot be read as asked or holds a feature that cannot be imported, LIMIT_EXCEEDED past
-    `limits`."""
+    `limits`. Messages call the file `label` (its path by default)."""
     layer_fields_check(slug=spec.slug, name=spec.name, attribution=spec.attribution, licence=spec.licence)
     lift_statement_timeout()
-    gdal_layer = open_layer(path, spec.source_layer)
+    gdal_layer = open_layer(path, spec.source_layer, label=label)
     total = len(gdal_layer)
+    if not total:
+        raise SourceError(f"{label or path} holds no features")
     if limits and total > limits.features:
         raise limit_exceeded(f"the file has {total} features; at most {limits.features} are accepted")
     code_field = pick_field(gdal_layer.fields, spec.code_field, CODE_FIELDS, "district code")
     name_field = pick_field(gdal_layer.fields, spec.name_field, NAME_FIELDS, "district name")
     layer = _layer_for(spec)
-    seen: set[str] = set()
+    seen: dict[str, SourceFeature] = {}
     vertices = 0
     for feature in read_features(gdal_layer, srid=spec.srid, without_geometry=True):
         if spec.where and str(feature.properties.get(spec.where[0])) != spec.where[1]:
             continue
         code, name = _code_and_name(feature, code_field, name_field)
         if feature.geometry is None:
-            raise SourceError(f"{_which(feature, code)}: it has no geometry")
+            raise SourceError(f"{feature.label('code', code)}: {feature.problem or 'it has no geometry'}")
         vertices += feature.geometry.num_coords
         if limits and vertices > limits.vertices:
             raise limit_exceeded(f"the file has more than {limits.vertices} vertices: simplify it first")
         if code in seen:
             raise SourceError(f"code {code!r} appears twice in {code_field!r}: choose another code property")
-        seen.add(code)
+        seen[code] = feature
         District.objects.update_or_create(
             layer=layer, code=code, defaults={"name": name, "geometry": _district_geometry(feature, code)}
         )
@@ -126,12 +134,12 @@ def layer_import(
         raise SourceError("no feature to import (check --where, or the file's layer)")
     removed, _ = layer.districts.exclude(code__in=seen).delete()
     repaired = layer_refresh(layer=layer, parent_layer=spec.parent)
+    # polygon_problem has refused what ST_MakeValid would reduce to nothing; PostGIS' GEOS has the last word.
+    emptied = layer.districts.filter(area_m2__lte=0).values_list("code", flat=True).first()
+    if emptied is not None:
+        raise SourceError(f"{seen[emptied].label('code', emptied)}: its polygons enclose no area once repaired")
     with_parent = layer.districts.filter(parent__isnull=False).count() if spec.parent else 0
     return ImportResult(layer, len(seen), repaired, removed, with_parent)
-
-
-def _which(feature: SourceFeature, code: str | None = None) -> str:
-    return f"features[{feature.index}]" + (f" (code {code!r})" if code else "")
 
 
 def _code_and_name(feature: SourceFeature, code_field: str, name_field: str) -> tuple[str, str]:
@@ -139,24 +147,25 @@ def _code_and_name(feature: SourceFeature, code_field: str, name_field: str) -> 
     raw_code = feature.properties.get(code_field)
     code = "" if raw_code is None else str(raw_code).strip()
     if not code:
-        raise SourceError(f"{_which(feature)}: it has no {code_field!r}, and every district needs a code")
+        raise SourceError(f"{feature.label()}: it has no {code_field!r}, and every district needs a code")
     raw_name = feature.properties.get(name_field)
     name = ("" if raw_name is None else str(raw_name).strip()) or code
-    problems = _field_problems(District(code=code, name=name), ("code", "name"))
+    problems = field_problems(District(code=code, name=name), ("code", "name"))
     if problems:
-        raise SourceError(f"{_which(feature)}: {problems}")
+        raise SourceError(f"{feature.label()}: {problems}")
     return code, name
 
 
 def _district_geometry(feature: SourceFeature, code: str):
-    """The feature's geometry as a district's MultiPolygon, once it is known to fit on the globe."""
+    """The feature's geometry as a district's MultiPolygon, once it is known to fit on the globe
+    and to enclose an area."""
     try:
         geometry = as_multipolygon(feature.geometry)
     except SourceError as exc:
-        raise SourceError(f"{_which(feature, code)}: {exc}") from exc
-    problem = wgs84_problem(geometry)
+        raise SourceError(f"{feature.label('code', code)}: {exc}") from exc
+    problem = wgs84_problem(geometry) or polygon_problem(geometry)
     if problem:
-        raise SourceError(f"{_which(feature, code)}: {problem}")
+        raise SourceError(f"{feature.label('code', code)}: {problem}")
     return geometry
 
 

@@ -5,6 +5,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 
+from geoschema.texts import name_field
 from places.geo import AsGeometry
 
 
@@ -186,7 +187,7 @@ class Organisation(Located):
         PUBLIC = "PUBLIC"
         COOPERATIVE = "COOPERATIVE"
 
-    name = models.CharField(max_length=200)
+    name = name_field()
     kind = models.CharField(max_length=20, choices=Kind.choices)
     categories = ArrayField(models.CharField(max_length=80), default=list, blank=True)
     address = models.CharField(max_length=300, blank=True)

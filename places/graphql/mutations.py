@@ -3,6 +3,7 @@ Shapefile (zip) or GeoPackage file through the GraphQL multipart upload spec."""
 
 import json
 import tempfile
+import zipfile
 from pathlib import Path
 
 import strawberry
@@ -20,9 +21,12 @@ from places.graphql.types import BoundaryLayerType, LayerKind, LayerVisibility
 from places.imports import LayerSpec, Limits, layer_fields_check, layer_import
 from places.models import BoundaryLayer, Organisation
 from places.selectors import layer_by_slug
-from places.sources import SourceError
+from places.sources import SourceError, geojson_problem
 
 SUFFIXES = {".zip", ".gpkg", ".geojson", ".json"}
+# A zip may unpack to this many times the upload limit: a Shapefile compresses 3 to 5 times, a zip
+# bomb a thousand (GDAL would inflate it before any feature or vertex limit is reached).
+UNZIPPED_FACTOR = 10
 
 
 @strawberry.input(description="A boundary layer to import: `featureCollection` or `file`, not both.")
@@ -59,8 +63,9 @@ def _srid(crs: str | None) -> int | None:
         raise bad_input(f"crs {crs!r} is not an EPSG code GDAL knows (like EPSG:2950)") from exc
 
 
-def _write_source(data: BoundaryLayerImportInput, folder: Path) -> Path:
-    """The request's data as a file GDAL can open, within the size limit."""
+def _write_source(data: BoundaryLayerImportInput, folder: Path) -> tuple[Path, str]:
+    """The request's data as a file GDAL can open, within the size limits, and the name of the
+    input field it came from (for messages: the file's path on the server is no one's business)."""
     limit = settings.QUARTIER["IMPORT_MAX_BYTES"]
     if (data.feature_collection is None) == (data.file is None):
         raise bad_input("give either featureCollection or file")
@@ -70,25 +75,52 @@ def _write_source(data: BoundaryLayerImportInput, folder: Path) -> Path:
             raise bad_input(f"file must be one of {', '.join(sorted(SUFFIXES))}, got {data.file.name!r}")
         if data.file.size > limit:
             raise limit_exceeded(f"file is {data.file.size} bytes; at most {limit} are accepted")
+        if not data.file.size:
+            raise bad_input("file is empty")
         path = folder / f"upload{suffix}"
         with path.open("wb") as out:
             for chunk in data.file.chunks():
                 out.write(chunk)
-        return path
+        if suffix == ".zip":
+            _check_unzipped_size(path, UNZIPPED_FACTOR * limit)
+        elif suffix in (".geojson", ".json"):
+            _check_geojson(_parse_json(path.read_bytes(), "file"), "file", data.crs)
+        return path, "file"
     collection = data.feature_collection
     if isinstance(collection, str):
-        try:
-            collection = json.loads(collection)
-        except ValueError as exc:
-            raise bad_input(f"featureCollection is not valid JSON: {exc}") from exc
+        collection = _parse_json(collection, "featureCollection")
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise bad_input("featureCollection must be a GeoJSON FeatureCollection")
+    _check_geojson(collection, "featureCollection", data.crs)
     text = json.dumps(collection)
     if len(text) > limit:
         raise limit_exceeded(f"featureCollection is {len(text)} bytes; at most {limit} are accepted")
     path = folder / "upload.geojson"
     path.write_text(text, encoding="utf-8")
-    return path
+    return path, "featureCollection"
+
+
+def _parse_json(text: str | bytes, field: str):
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise bad_input(f"{field} is not valid JSON: {str(exc)[:200]}") from exc
+
+
+def _check_geojson(document, field: str, crs: str | None) -> None:
+    problem = geojson_problem(document, with_crs=crs is None)
+    if problem:
+        raise bad_input(f"{field}: {problem}")
+
+
+def _check_unzipped_size(path: Path, most: int) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip GDAL can read either; open_layer says so
+    if size > most:
+        raise limit_exceeded(f"file unzips to {size} bytes; at most {most} are accepted")
 
 
 @strawberry.type
@@ -141,9 +173,9 @@ class Mutation:
             features=settings.QUARTIER["IMPORT_MAX_FEATURES"], vertices=settings.QUARTIER["IMPORT_MAX_VERTICES"]
         )
         with tempfile.TemporaryDirectory(prefix="quartier-import-") as folder:
-            path = _write_source(input, Path(folder))
+            path, field = _write_source(input, Path(folder))
             try:
-                result = layer_import(path=path, spec=spec, limits=limits)
+                result = layer_import(path=path, spec=spec, limits=limits, label=field)
             except SourceError as exc:
                 raise bad_input(str(exc)) from exc
         return BoundaryLayerImportType(layer=result.layer, districts=result.districts, repaired=result.repaired)
