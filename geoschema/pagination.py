@@ -77,7 +77,7 @@ class GeoConnection(DjangoListConnection[relay.NodeType]):
         kwargs["max_results"] = settings.QUARTIER["PAGE_SIZE_MAX"]
         # With totalCount asked for, every row within the radius is measured anyway: one query that
         # sorts them and counts them (a window function) is then cheaper than a bound and a count.
-        narrow = last is None and before is None and not _should_optimize_total_count(info)
+        narrow = last is None and before is None and not _should_optimize_total_count(info) and _nearest_first(nodes)
         if isinstance(nodes, models.QuerySet):
             start = cursor_offset(after, "after") + 1 if after else 0
             built = compiled.page(
@@ -101,13 +101,19 @@ class GeoConnection(DjangoListConnection[relay.NodeType]):
         return conn
 
 
+def _nearest_first(nodes: Any) -> bool:
+    """Whether `nodes` is a QuerySet ordered nearest first."""
+    if not isinstance(nodes, models.QuerySet):
+        return False
+    distance = nodes.query.annotations.get("distance_meters")
+    return isinstance(distance, DistanceTo) and tuple(nodes.query.order_by[:1]) == ("distance_meters",)
+
+
 def _nearest_window(nodes: Any, *, after: str | None, first: int | None) -> models.QuerySet | None:
     """`nodes` restricted to the rows that can be on the page, when it is ordered nearest first."""
-    if not isinstance(nodes, models.QuerySet) or first is None:
+    if not _nearest_first(nodes) or first is None:
         return None
-    distance = nodes.query.annotations.get("distance_meters")
-    if not isinstance(distance, DistanceTo) or tuple(nodes.query.order_by[:1]) != ("distance_meters",):
-        return None
+    distance = nodes.query.annotations["distance_meters"]
     offset = cursor_offset(after, "after") + 1 if after else 0
     upto = offset + first + 1  # one more tells whether a next page exists
     nearest = nodes.prefetch_related(None).order_by(KnnTo(distance.origin)).values("distance_meters")[:upto]

@@ -20,7 +20,7 @@ Everything else in the QuerySet (kinds, categories, districts, polygons, the com
 sees, ...) is part of the shape: a change in any of them is another shape, never a reused one.
 
 A kept statement's text comes back for every request of its shape, with other parameters: `fetch`
-runs it prepared, so that PostgreSQL also plans it once per connection (geoschema/postgis/base.py).
+can run it prepared, so that PostgreSQL also plans it once per connection (geoschema/postgis/base.py).
 """
 
 import io
@@ -153,13 +153,15 @@ def statement(queryset: QuerySet, build: Callable[[QuerySet], QuerySet], extra: 
     return sql, params
 
 
-def fetch(queryset: QuerySet, build: Callable[[QuerySet], QuerySet], extra: Hashable) -> list[tuple]:
-    """The rows of `build(queryset)`, by `statement()`'s SQL. A kept statement, whose text comes
-    back for every request of its shape, runs prepared (geoschema/postgis/base.py): PostgreSQL
-    plans it once per connection."""
+def fetch(
+    queryset: QuerySet, build: Callable[[QuerySet], QuerySet], extra: Hashable, *, prepare: bool = False
+) -> list[tuple]:
+    """The rows of `build(queryset)`, by `statement()`'s SQL. With `prepare`, a kept statement,
+    whose text comes back for every request of its shape, runs prepared (geoschema/postgis/base.py):
+    PostgreSQL plans it once per connection, for any parameters."""
     sql, params, kept = _statement(queryset, build, extra)
     connection = connections[queryset.db]
-    with connection.prepared_cursor() if kept else connection.cursor() as cursor:
+    with connection.prepared_cursor() if prepare and kept else connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

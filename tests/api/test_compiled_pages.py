@@ -227,3 +227,30 @@ def test_kept_statements_answer_from_every_place_as_the_typed_path_does(gql, set
     kept = list(statements.shapes.kept.values())
     assert statements.NOT_KEPT not in kept
     assert len(kept) <= len(names) * len(callers), "one statement per question and caller, not per place"
+
+
+def test_nearest_first_pages_run_prepared_and_counted_pages_as_sent(gql, settings, callers):
+    """A kept statement of a nearest-first page is prepared (planned once per connection, for any
+    point); one that counts every row within reach is planned for its own point each time."""
+    statements.shapes.clear()
+    places = [{"longitude": -73.58 + i / 1000, "latitude": 45.52} for i in range(3)]
+    counted = QUERIES["radius with totalCount, second page"]
+    answers = {}
+    for prepared in (True, False):
+        settings.QUARTIER = {**settings.QUARTIER, "PREPARED_STATEMENTS": prepared}
+        for name in ("nearest, every plain field", "points of interest nearest", "radius with totalCount, second page"):
+            for place in places:
+                variables = (
+                    {"p": place, "after": to_base64("arrayconnection", 2)} if QUERIES[name] == counted else {"p": place}
+                )
+                answers.setdefault((name, place["longitude"]), []).append(gql(QUERIES[name], variables))
+        if prepared:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+                kept = [row[0] for row in cursor.fetchall()]
+    # then the two nearest-first pages' statements are prepared, and the counted page's is not
+    assert len(kept) == 2, kept
+    assert all("<->" in sql and "COUNT(*) OVER" not in sql.upper() for sql in kept), kept
+    # and each answer is the same whether its statement was prepared or not
+    assert all(first == second for first, second in answers.values())
+    assert sum(len(next(iter(a[0]["data"].values()))["edges"]) for a in answers.values()) > 50
