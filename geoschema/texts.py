@@ -95,9 +95,6 @@ class TrimmedCharField(models.CharField):
         return trim(value) if isinstance(value, str) else value
 
 
-# The rule of title_field and name_field, for a field that cannot be one of them yet.
-TITLE_NOT_BLANK = NotBlankValidator(blank_message("a title"))
-NAME_NOT_BLANK = NotBlankValidator(blank_message("a name"))
 DESCRIPTION_LIMIT = MaxLengthValidator(
     DESCRIPTION_MAX_LENGTH, "a description has at most %(limit_value)d characters (this one has %(show_value)d)"
 )
