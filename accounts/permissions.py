@@ -6,7 +6,8 @@
   posts) only its members (and staff) see: in every list, in `node(id:)`, in map layers and tiles,
   matches, statistics, exports and feeds. Only members post in a community; its managers add and
   remove members. A building's lobby screen (`digest`) shows public items and those of that
-  building's own communities.
+  building's own communities, so only staff attach a community to a building: nothing in the data
+  says who lives in a building or manages it (a building has no owner nor organisation).
 - A logged-in person may create offers, needs and projects, for themself or for an organisation
   they are a member of.
 - Only the owner of a thing (or a member of its organisation, or staff) changes or closes it.
@@ -16,7 +17,9 @@
 - A person's exact location is seen by themself, by members of the organisation it is posted for,
   by staff, and by the other side of an accepted (or since fulfilled) pledge: that side's owner and
   the members of the organisation it is posted for, the same two sides as `pledges_seen_by`;
-  everyone else sees its public location, and distances to it rounded to 100 m.
+  everyone else sees its public location. A list's distances, radius filter and nearest-first
+  order are measured to the public location whoever asks (matching: to the places the caller may
+  see), and are shown as measured: no answer places a person more exactly than their public point.
 - Through the API a caller is who their bearer token says, never a browser session (so no
   cross-site request can act for a logged-in admin).
 """
@@ -118,6 +121,12 @@ def can_post_in(user, community: Community | None) -> bool:
     return user.is_staff or Membership.objects.filter(community=community, user=user).exists()
 
 
+def can_attach_to_building(user, building) -> bool:
+    """Whether `user` may make a community `building`'s own, whose members-only items its lobby screen
+    then shows to anyone passing by: staff only, since no link says who lives in or runs a building."""
+    return user.is_staff
+
+
 def can_manage_community(user, community: Community) -> bool:
     """Whether `user` may add or remove members of `community`."""
     if user.is_staff:
@@ -168,9 +177,6 @@ def can_upload_layer(user, owner, current) -> bool:
     return current is None or current.owner_id == owner.pk
 
 
-DISTANCE_ROUNDING_M = 100
-
-
 def sees_exact_location(request, thing) -> bool:
     """Whether the caller of `request` may see where `thing` exactly is."""
     if thing.location_precision == "EXACT":
@@ -214,13 +220,6 @@ def exact_location_sql(request, model, table: str) -> tuple[str, list]:
     conditions.append(f"{table}.id = ANY(%s)")
     params.append(revealed)
     return f"({' OR '.join(conditions)})", params
-
-
-def shown_distance(request, thing, distance_m: float | None) -> float | None:
-    """A distance as the caller may see it: rounded to 100 m unless they see the exact place."""
-    if distance_m is None or sees_exact_location(request, thing):
-        return distance_m
-    return round(distance_m / DISTANCE_ROUNDING_M) * DISTANCE_ROUNDING_M
 
 
 def _ref(thing, relation: str) -> int | None:

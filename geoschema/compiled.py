@@ -33,7 +33,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config
 
-from accounts.permissions import DISTANCE_ROUNDING_M, exact_location_sql
+from accounts.permissions import exact_location_sql
 from geoschema import statements
 from places.geo import DistanceTo
 from places.models import Located
@@ -277,7 +277,6 @@ def _node_json(
         distance_params = list(distance.numbers)
     else:
         distance_sql, distance_params = "NULL::float8", []
-    step = DISTANCE_ROUNDING_M
     parts, params = [], []
     for field in node:
         key = field.alias or field.name
@@ -289,10 +288,9 @@ def _node_json(
             exact_point, public_point = _point(f"{table}.location"), _point(f"{table}.public_location")
             parts.append(f"'{key}', CASE WHEN {exact} THEN {exact_point} ELSE {public_point} END")
             params += exact_params
-        elif field.name == "distanceMeters":
-            rounded = f"round({distance_sql} / {step}) * {step}"
-            parts.append(f"'{key}', CASE WHEN {exact} THEN {distance_sql} ELSE {rounded} END")
-            params += [*exact_params, *distance_params, *distance_params]
+        elif field.name == "distanceMeters":  # to the public location, as the list measures it
+            parts.append(f"'{key}', {distance_sql}")
+            params += distance_params
         elif field.name == "locationPrecision":
             parts.append(f"'{key}', CASE WHEN {exact} THEN 'EXACT' ELSE {table}.location_precision END")
             params += exact_params

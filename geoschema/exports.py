@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.relay import GlobalID
 
-from accounts.permissions import DISTANCE_ROUNDING_M, only_visible, seen_communities, visible_layers
+from accounts.permissions import only_visible, seen_communities, visible_layers
 from geoschema.errors import Code, bad_input, check_parameters, http_endpoint, http_error, not_found
 from offers import selectors as offer_selectors
 from offers.models import HelpKind
@@ -161,10 +161,8 @@ def _located_rows(request: HttpRequest, dataset: str):
     type_name = {"points-of-interest": "PointOfInterest"}.get(dataset, dataset[:-1].capitalize())
 
     def rows(after: int) -> list[dict]:
-        chunk = list(queryset.filter(id__gt=after).order_by("id").values(*columns, "location_precision")[:CHUNK])
+        chunk = list(queryset.filter(id__gt=after).order_by("id").values(*columns)[:CHUNK])
         for row in chunk:
-            if row.pop("location_precision") != "EXACT" and row.get("distance_meters") is not None:
-                row["distance_meters"] = round(row["distance_meters"] / DISTANCE_ROUNDING_M) * DISTANCE_ROUNDING_M
             row["_pk"] = row["id"]
             row["id"] = str(GlobalID(type_name, str(row["id"])))
         return chunk

@@ -8,7 +8,7 @@ import strawberry
 import strawberry_django
 from django.db.models import Prefetch
 
-from accounts.permissions import sees_exact_location, shown_distance, visible_layer_ids
+from accounts.permissions import sees_exact_location, visible_layer_ids
 from geoschema.scalars import GeoJSON, geometry_to_geojson
 from places.geo import ColumnIfAny, Latitude, Longitude
 from places.models import District
@@ -74,11 +74,10 @@ class Located:
 
     @strawberry.field(
         description="Metres from `spatial.near.point` (WGS84 spheroid) to the place that lists are searched and "
-        "ordered by: the public one (`location` for all but those who may see the exact place), rounded to 100 m "
-        "for a person who shares their place coarsely; null without `near`."
+        "ordered by: the public one (`location` for all but those who may see the exact place); null without `near`."
     )
-    def distance_meters(self, root: strawberry.Parent, info: strawberry.Info) -> float | None:
-        return shown_distance(info.context.request, root, getattr(root, "distance_meters", None))
+    def distance_meters(self, root: strawberry.Parent) -> float | None:
+        return getattr(root, "distance_meters", None)
 
     @strawberry_django.field(only=["location_precision"], description="How exact `location` is for the caller.")
     def location_precision(self, root: strawberry.Parent, info: strawberry.Info) -> LocationPrecision:

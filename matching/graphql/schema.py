@@ -53,8 +53,7 @@ class Query:
             NeedMatchesType(
                 need=need,
                 matches=[
-                    MatchType.from_match(m, request)
-                    for m in selectors.matches_for_need(need, request=request, first=first)
+                    MatchType.from_match(m) for m in selectors.matches_for_need(need, request=request, first=first)
                 ],
             )
             for need in project.needs.filter(status=Need.Status.OPEN).order_by("id")

@@ -5,7 +5,6 @@ from decimal import Decimal
 import orjson
 import strawberry
 
-from accounts.permissions import sees_exact_location, shown_distance
 from geoschema import compiled
 from matching.selectors import Match
 from offers.graphql.types import NeedType, OfferType
@@ -28,14 +27,13 @@ class MatchType:
     reasons: list[MatchReasonType]
 
     @classmethod
-    def from_match(cls, match: Match, request) -> "MatchType":
-        """As the caller of `request` may see it: the distance is rounded unless both places are
-        exactly visible to them."""
+    def from_match(cls, match: Match) -> "MatchType":
+        """A match as found: between the places the caller may see (matching.selectors)."""
         return cls(
             offer=match.offer,
             need=match.need,
             score=match.score.value,
-            distance_meters=_shown_distance(match, request),
+            distance_meters=match.distance_m,
             reasons=[MatchReasonType(name=r.name, value=r.value, weight=r.weight) for r in match.score.reasons],
         )
 
@@ -48,14 +46,7 @@ class MatchType:
         needs are read in one query each, where the typed path reads what the candidate search
         left out (a `description`) once per match: ten matches with descriptions 40 -> 21 ms, and
         no GraphQL resolution of each value (22.4 -> 21.0 ms without; 100,000 offers)."""
-        return _prebuilt(matches, info) or [cls.from_match(m, info.context.request) for m in matches]
-
-
-def _shown_distance(match: Match, request) -> float:
-    distance = match.distance_m
-    if not sees_exact_location(request, match.need):
-        distance = shown_distance(request, match.need, distance)
-    return float(shown_distance(request, match.offer, distance))  # a Float, as GraphQL sends it
+        return _prebuilt(matches, info) or [cls.from_match(m) for m in matches]
 
 
 def _prebuilt(matches: list[Match], info: strawberry.Info) -> compiled.Prebuilt | None:
@@ -94,7 +85,7 @@ def _prebuilt(matches: list[Match], info: strawberry.Info) -> compiled.Prebuilt 
         ]
         values = {
             "score": dumps(float(match.score.value)),
-            "distanceMeters": dumps(_shown_distance(match, request)),
+            "distanceMeters": dumps(float(match.distance_m)),
             "reasons": f"[{','.join(reasons)}]",
             "offer": nodes.get("offer", {}).get(match.offer.pk),
             "need": nodes.get("need", {}).get(match.need.pk),

@@ -119,5 +119,6 @@ class Query:
         return located_list(info, queryset, spatial, order_by)
 
     node: relay.Node | None = strawberry_django.node(
-        description="Any object by its global id; null if there is none.", extensions=[NamesANode()]
+        description="Any object by its global id; null, with a NOT_FOUND error, if none the caller may see has it.",
+        extensions=[NamesANode()],
     )

@@ -7,6 +7,7 @@ import strawberry
 import strawberry_django
 from django.contrib.gis.db.models.aggregates import Collect
 from django.contrib.gis.db.models.functions import Envelope
+from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from strawberry import relay
 
@@ -95,7 +96,9 @@ class DistrictType(relay.Node):
             return geometry_to_geojson(root.geometry)
         if not 0 < simplify_meters <= MAX_SIMPLIFY_M:
             raise bad_input(f"simplifyMeters is more than 0 and at most {MAX_SIMPLIFY_M:g}, got {simplify_meters}")
-        return geometry_to_geojson(root.geometry.simplify(simplify_meters / METRES_PER_DEGREE, preserve_topology=True))
+        simplified = root.geometry.simplify(simplify_meters / METRES_PER_DEGREE, preserve_topology=True)
+        # GEOS gives a one-part MultiPolygon back as a Polygon: the type stays what the field says.
+        return geometry_to_geojson(MultiPolygon(simplified) if isinstance(simplified, Polygon) else simplified)
 
 
 @strawberry_django.type(models.Building, name="Building")

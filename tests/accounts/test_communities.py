@@ -75,11 +75,13 @@ def test_node_hides_a_communitys_posts_from_outsiders(gql, coop):
     query = "query($id: ID!) { node(id: $id) { id ... on Offer { community { name } } } }"
     for thing in ("offer", "need", "project"):
         variables = {"id": gid(coop[thing])}
-        assert gql(query, variables, token=coop["tokens"]["bob"])["data"]["node"] is None
-        assert gql(query, variables)["data"]["node"] is None
+        for token in (coop["tokens"]["bob"], None):  # an outsider, and anyone: as if it did not exist
+            body = gql(query, variables, token=token, expect_errors=True)
+            assert body["data"]["node"] is None and codes(body) == ["NOT_FOUND"]
         assert gql(query, variables, token=coop["tokens"]["carol"])["data"]["node"]["id"] == gid(coop[thing])
     community = """query($id: ID!) { node(id: $id) { ... on Community { name } } }"""
-    assert gql(community, {"id": gid(coop["community"])}, token=coop["tokens"]["bob"])["data"]["node"] is None
+    outsider = gql(community, {"id": gid(coop["community"])}, token=coop["tokens"]["bob"], expect_errors=True)
+    assert outsider["data"]["node"] is None and codes(outsider) == ["NOT_FOUND"]
     assert gql(community, {"id": gid(coop["community"])}, token=coop["tokens"]["carol"])["data"]["node"]
     member_view = gql(query, {"id": gid(coop["offer"])}, token=coop["tokens"]["carol"])["data"]["node"]
     assert member_view["community"]["name"] == "Coop des Érables"

@@ -62,11 +62,48 @@ def test_a_trilateration_attack_cannot_tell_two_places_of_one_cell_apart(gql, tw
         if first:
             seen_in += 1
             assert first["location"] == second["location"] and first["distanceMeters"] == second["distanceMeters"]
-            assert first["locationPrecision"] == "BLOCK" and first["distanceMeters"] % 100 == 0
+            assert first["locationPrecision"] == "BLOCK"
+            to_public = GEOD.inv(*centre, *first["location"]["coordinates"])[2]
+            assert first["distanceMeters"] == pytest.approx(to_public, abs=0.01), "measured to the public point"
     assert seen_in > 5
     public = offers[0].public_location
     for point in exact:
         assert GEOD.inv(point.x, point.y, public.x, public.y)[2] > 10, "the public point is not the exact one"
+
+
+NEAREST = """query($p: PointInput!, $r: Float!) {
+  offers(spatial: {near: {point: $p, radiusMeters: $r}}, kinds: [LODGING], orderBy: DISTANCE, first: 500) {
+    edges { node { id location distanceMeters locationPrecision %s } }
+  }
+}"""
+
+
+@pytest.mark.parametrize("path", ["compiled", "typed"])
+def test_distances_are_those_of_the_places_shown_within_the_radius_nearest_first(gql, twins, path):
+    """Coarse and exact rows in one list, asked by a stranger: each distance is the geodesic one to
+    the place shown (pyproj), within the radius, and the list goes nearest first by those distances."""
+    for i, (dx, dy) in enumerate([(0.0008, 0.0), (-0.0011, 0.0004), (0.0002, -0.0009)]):
+        place = Point(-73.6997 + dx, 45.4702 + dy, srid=4326)
+        services.offer_create(
+            user=twins[0][1], title=f"Hostel {i}", kind="LODGING", location=place, location_precision="EXACT"
+        )
+    query = NEAREST % ("district { name }" if path == "typed" else "")
+    rng = random.Random(2)
+    mixed = 0
+    for _ in range(40):
+        centre = (-73.6997 + rng.uniform(-0.003, 0.003), 45.4702 + rng.uniform(-0.002, 0.002))
+        radius = rng.uniform(50, 400)
+        body = gql(query, {"p": {"longitude": centre[0], "latitude": centre[1]}, "r": radius})
+        nodes = [e["node"] for e in body["data"]["offers"]["edges"]]
+        for node in nodes:
+            assert node["distanceMeters"] == pytest.approx(
+                GEOD.inv(*centre, *node["location"]["coordinates"])[2], abs=0.01
+            )
+            assert node["distanceMeters"] <= radius
+        distances = [node["distanceMeters"] for node in nodes]
+        assert distances == sorted(distances)
+        mixed += len({node["locationPrecision"] for node in nodes}) > 1
+    assert mixed > 5, "lists that hold coarse and exact rows together"
 
 
 def test_the_owner_sees_their_exact_place(gql, twins):

@@ -29,6 +29,7 @@ from geoschema import compiled
 from offers import services
 from offers.models import Need, Offer, Pledge, Project
 from places.models import Organisation
+from tests.conftest import codes
 
 pytestmark = pytest.mark.django_db
 GEOD = Geod(ellps="WGS84")
@@ -145,18 +146,19 @@ def test_the_parties_of_a_pledge_are_its_two_sides_with_their_organisations(gql,
     pledge_id = to_base64("Pledge", pledge.pk)
     for caller in CALLERS:
         token = token_issue(user=people[caller]) if caller != "anonymous" else None
-        found = gql(query, {"id": pledge_id}, token=token)["data"]["node"]
-        assert (found is not None) == (caller in {"helped", "pledger", "colleague", "staff"}), caller
+        body = gql(query, {"id": pledge_id}, token=token, expect_errors=True)
+        sees = caller in {"helped", "pledger", "colleague", "staff"}
+        assert (body["data"]["node"] is not None) == sees, caller
+        assert codes(body) == ([] if sees else ["NOT_FOUND"]), caller
 
 
 def expected(thing, exactly: bool, with_distance: bool = True) -> tuple:
-    """What the API should show of `thing`: its exact place and distance, or its public place and
-    the distance rounded to 100 m (no distance without `near`)."""
-    distance = public_distance(thing)
+    """What the API should show of `thing`: its exact place or its public one, and in either case
+    the distance to the public place, which lists search and order by (none without `near`)."""
+    distance = public_distance(thing) if with_distance else None
     if exactly:
-        return (thing.location.x, thing.location.y), "EXACT", distance if with_distance else None
-    rounded = round(distance / 100) * 100
-    return (thing.public_location.x, thing.public_location.y), "BLOCK", rounded if with_distance else None
+        return (thing.location.x, thing.location.y), "EXACT", distance
+    return (thing.public_location.x, thing.public_location.y), "BLOCK", distance
 
 
 def check(got: tuple, want: tuple, where: str) -> None:

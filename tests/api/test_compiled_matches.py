@@ -2,7 +2,7 @@
 
 Given the same query, variables and caller, when it is answered once with compiled answers and once
 with every field resolved in Python (QUARTIER["COMPILED_PAGES"] off), then the two answers are the
-same JSON: scores, reasons, distances rounded or not, and the offer's and need's ids, texts, enums,
+same JSON: scores, reasons, distances, and the offer's and need's ids, texts, enums,
 decimals, timestamps, places and precisions, for anonymous callers and for those who may see exact
 places."""
 
@@ -18,7 +18,7 @@ from strawberry.relay import to_base64
 from accounts.models import Community
 from offers import services
 from offers.models import Need, Offer
-from tests.api.test_compiled_pages import P, both_ways, callers  # noqa: F401 - callers is a fixture
+from tests.api.test_compiled_pages import GEOD, P, both_ways, callers  # noqa: F401 - callers is a fixture
 
 pytestmark = pytest.mark.django_db
 NODE = "__typename id title description kind categories quantity unit availableFrom availableUntil createdAt status"
@@ -38,7 +38,7 @@ QUERIES = {
 @pytest.fixture
 def wanted(callers):  # noqa: F811 - the fixture imported above
     """Besides the offers of `callers`: a coarse need that several offers can serve (a stranger
-    sees its distances rounded), and a member's need in the cooperative (its members' offers serve
+    sees it at its public place), and a member's need in the cooperative (its members' offers serve
     it too)."""
     User = get_user_model()
     asker = User.objects.create_user("asker@example.org", password="x" * 20)
@@ -92,19 +92,27 @@ def test_compiled_matches_are_the_typed_matches(gql, settings, callers, wanted, 
     assert max(answered) >= (0 if "first: 0" in query else 2), "the question has matches to compare"
 
 
-def test_compiled_matches_round_what_a_stranger_may_not_see(gql, settings, callers, wanted):  # noqa: F811
-    """The coarse need's distances are whole hundreds of metres for a stranger (yet Floats), exact for
-    staff; the coarse offers' places are their public ones for a stranger."""
+def test_compiled_matches_place_each_side_where_the_caller_may_see_it(gql, settings, callers, wanted):  # noqa: F811
+    """A stranger's distances are between the coarse need's public place and the offers' places they
+    see (public ones), staff's between the exact places (pyproj); the coarse offers' places are their
+    public ones for a stranger."""
     query = QUERIES["matches, every field"]
     stranger, _, _ = both_ways(gql, settings, query, {"n": wanted["n"]}, None)
     staff, _, _ = both_ways(gql, settings, query, {"n": wanted["n"]}, callers["staff"])
     seen = {m["offer"]["title"]: m for m in stranger["data"]["matches"]}
     exact = {m["offer"]["title"]: m for m in staff["data"]["matches"]}
     assert {"Workshop tools", "Boxes"} <= seen.keys(), "the public offers of the need's kind"
+    need = Need.objects.get(title="Tools and boxes")
     for title, match in seen.items():
-        assert isinstance(match["distanceMeters"], float) and match["distanceMeters"] % 100 == 0, title
+        offer = Offer.objects.get(title=title)
+        public = GEOD.inv(
+            need.public_location.x, need.public_location.y, offer.public_location.x, offer.public_location.y
+        )
+        assert isinstance(match["distanceMeters"], float), title
+        assert match["distanceMeters"] == pytest.approx(public[2], abs=0.01), title
         assert exact[title]["offer"]["locationPrecision"] == "EXACT"
-    assert exact["Workshop tools"]["distanceMeters"] % 100 != 0
+        to_exact = GEOD.inv(need.location.x, need.location.y, offer.location.x, offer.location.y)[2]
+        assert exact[title]["distanceMeters"] == pytest.approx(to_exact, abs=0.01), title
     assert seen["Workshop tools"]["offer"]["locationPrecision"] == "BLOCK"
     assert seen["Workshop tools"]["offer"]["location"] != exact["Workshop tools"]["offer"]["location"]
     assert "Members' drill" not in seen, "a members-only offer serves its community's needs only"

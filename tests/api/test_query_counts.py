@@ -12,6 +12,7 @@ from offers.models import Need, Offer, Project
 from places.models import Building, District, Organisation
 from places.selectors import SpatialQuery, explain, located_filter
 from places.services import districts_assign
+from tests.conftest import codes
 
 pytestmark = pytest.mark.django_db
 CENTRE = {"longitude": -73.58, "latitude": 45.52}
@@ -94,14 +95,16 @@ def test_query_count_does_not_grow_with_the_page(gql, community, field):
     assert large == small == EXPECTED_QUERIES[field], f"{field}: {small} queries for 2 rows, {large} for 12"
 
 
-def test_node_fetches_any_object_and_null_for_none(gql, community):
+def test_node_fetches_any_object_and_not_found_for_none(gql, community):
     offer = Offer.objects.order_by("id").first()
     body = gql(
         "query($id: ID!) { node(id: $id) { id ... on Offer { title } } }", {"id": str(GlobalID("Offer", str(offer.pk)))}
     )
     assert body["data"]["node"]["title"] == offer.title
-    body = gql("query($id: ID!) { node(id: $id) { id } }", {"id": str(GlobalID("Offer", "987654321"))})
-    assert body["data"]["node"] is None
+    body = gql(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": str(GlobalID("Offer", "987654321"))}, expect_errors=True
+    )
+    assert body["data"]["node"] is None and codes(body) == ["NOT_FOUND"]
 
 
 def plan(spatial: SpatialQuery, by_distance: bool = False) -> str:

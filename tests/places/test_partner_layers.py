@@ -151,10 +151,10 @@ def test_members_only_layers_are_hidden_from_others(gql, partner):
     assert "mel-communes" not in slugs and slugs
     district = District.objects.get(layer__slug="mel-communes", code="59350")
     node = """query($id: ID!) { node(id: $id) { ... on District { name } } }"""
-    assert (
-        gql(node, {"id": str(GlobalID("District", str(district.pk)))}, token=partner["outsider"])["data"]["node"]
-        is None
+    outsider = gql(
+        node, {"id": str(GlobalID("District", str(district.pk)))}, token=partner["outsider"], expect_errors=True
     )
+    assert outsider["data"]["node"] is None and codes(outsider) == ["NOT_FOUND"]
 
 
 @pytest.mark.parametrize(
