@@ -49,11 +49,11 @@ def check_page(first: int | None, last: int | None, after: str | None, before: s
     cursor_offset(after, "after")
     cursor_offset(before, "before")
     limit = settings.QUARTIER["PAGE_SIZE_MAX"]
-    for name, value in (("first", first), ("last", last)):
+    for name, value, cursor in (("first", first, "after"), ("last", last, "before")):
         if value is not None and value < 0:
             raise bad_input(f"'{name}' must be 0 or more, got {value}")
         if value is not None and value > limit:
-            raise limit_exceeded(f"'{name}' is at most {limit}, got {value}: page with 'after' instead")
+            raise limit_exceeded(f"'{name}' is at most {limit}, got {value}: page with '{cursor}' instead")
     if first is None and last is None:
         return settings.QUARTIER["PAGE_SIZE_DEFAULT"]
     return first
@@ -72,8 +72,12 @@ class GeoConnection(DjangoListConnection[relay.NodeType]):
     @classmethod
     def resolve_connection(cls, nodes, *, info: Info, before=None, after=None, first=None, last=None, **kwargs):
         first = check_page(first, last, after, before)
-        if last == 0:  # an empty page (Strawberry would take 0 as no `last` at all: the whole list)
-            first, last = 0, None
+        if last == 0:
+            # An empty page just before `before` (or at the end), asked as `first: 0` from there so
+            # that pageInfo says what lies on either side (Strawberry takes `last: 0` for no `last`).
+            end = cursor_offset(before, "before") if before else _count(nodes)
+            first, last, before = 0, None, None
+            after = relay.to_base64(CURSOR_PREFIX, end - 1) if end > 0 else None
         kwargs["max_results"] = settings.QUARTIER["PAGE_SIZE_MAX"]
         # With totalCount asked for, every row within the radius is measured anyway: one query that
         # sorts them and counts them (a window function) is then cheaper than a bound and a count.
@@ -99,6 +103,10 @@ class GeoConnection(DjangoListConnection[relay.NodeType]):
         )
         conn.all_nodes = nodes
         return conn
+
+
+def _count(nodes: Any) -> int:
+    return nodes.count() if isinstance(nodes, models.QuerySet) else len(nodes)
 
 
 def _nearest_first(nodes: Any) -> bool:

@@ -165,6 +165,7 @@ QUARTIER = {
     "MAX_QUERY_DEPTH": int(os.environ.get("QUARTIER_MAX_QUERY_DEPTH", "10")),
     "MAX_ALIASES": int(os.environ.get("QUARTIER_MAX_ALIASES", "15")),
     "MAX_TOKENS": int(os.environ.get("QUARTIER_MAX_TOKENS", "2000")),
+    "MAX_LIST_ITEMS": int(os.environ.get("QUARTIER_MAX_LIST_ITEMS", "100")),
     "IMPORT_MAX_BYTES": int(os.environ.get("QUARTIER_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
     "IMPORT_MAX_FEATURES": int(os.environ.get("QUARTIER_IMPORT_MAX_FEATURES", "5000")),
     "IMPORT_MAX_VERTICES": int(os.environ.get("QUARTIER_IMPORT_MAX_VERTICES", "2000000")),

@@ -25,6 +25,9 @@ MONTREAL = {"longitude": -73.57, "latitude": 45.5}
 SQUARE = [[-73.6, 45.5], [-73.5, 45.5], [-73.5, 45.6], [-73.6, 45.6], [-73.6, 45.5]]
 
 
+EPSG_3857 = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+
+
 def near(point=None, radius=500.0):
     return {"near": {"point": point or MONTREAL, "radiusMeters": radius}}
 
@@ -113,6 +116,16 @@ CASES = {
     "cursor before the start": ({"after": to_base64("arrayconnection", -5)}, "BAD_INPUT", "cursor"),
     "distance order without a point": ({"orderBy": "DISTANCE"}, "BAD_INPUT", "near"),
     "cursor beyond any list": ({"after": to_base64("arrayconnection", 10**20)}, "BAD_INPUT", "cursor"),
+    "GeoJSON in another CRS": (
+        {"spatial": geometry({"type": "Polygon", "coordinates": [SQUARE], "crs": EPSG_3857})},
+        "BAD_INPUT",
+        "reproject",
+    ),
+    "GeoJSON with a crs member that names nothing": (
+        {"spatial": geometry({"type": "Polygon", "coordinates": [SQUARE], "crs": {"type": "name"}})},
+        "BAD_INPUT",
+        "crs member",
+    ),
     "GeoJSON type that is a list": (
         {"spatial": geometry({"type": ["Polygon"], "coordinates": [SQUARE]})},
         "BAD_INPUT",
@@ -122,6 +135,15 @@ CASES = {
         {"spatial": geometry("[" * 100_000 + "]" * 100_000)},
         "BAD_INPUT",
         "not valid JSON",
+    ),
+    "GeoJSON square across the antimeridian": (
+        {
+            "spatial": geometry(
+                {"type": "Polygon", "coordinates": [[[179, -10], [-179, -10], [-179, 10], [179, 10], [179, -10]]]}
+            )
+        },
+        "BAD_INPUT",
+        "split the geometry at the antimeridian (RFC 7946 3.1.9)",
     ),
 }
 
@@ -147,6 +169,21 @@ def test_a_3d_polygon_is_accepted_in_2d(gql):
     flat = gql(OFFERS, {"spatial": geometry({"type": "Polygon", "coordinates": [SQUARE]})})
     lifted = gql(OFFERS, {"spatial": geometry({"type": "Polygon", "coordinates": [square_3d]})})
     assert lifted["data"]["offers"]["totalCount"] == flat["data"]["offers"]["totalCount"] > 0
+
+
+@pytest.mark.parametrize(
+    "crs",
+    [
+        {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+        {"type": "name", "properties": {"name": "EPSG:4326"}},
+        {"type": "name", "properties": {"name": "http://www.opengis.net/def/crs/EPSG/0/4326"}},
+        {"type": "EPSG", "properties": {"code": 4326}},
+    ],
+)
+def test_a_crs_member_that_names_wgs84_is_read_as_without_one(gql, crs):
+    plain = gql(OFFERS, {"spatial": geometry({"type": "Polygon", "coordinates": [SQUARE]})})
+    named = gql(OFFERS, {"spatial": geometry({"type": "Polygon", "coordinates": [SQUARE], "crs": crs})})
+    assert named["data"] == plain["data"] and plain["data"]["offers"]["totalCount"] > 0
 
 
 def test_a_geojson_string_is_accepted_like_the_object(gql):
@@ -212,6 +249,47 @@ def test_a_body_that_can_be_read_is_answered():
     assert response.status_code == 200 and response.json() == {"data": {"offers": {"totalCount": 0}}}
 
 
+@pytest.mark.parametrize(
+    "query", ["{}", "{ me {} }", "query { offers {} }", "{ offers { edges { node {} } } }", "mutation { logout {} }"]
+)
+def test_an_empty_selection_set_is_a_syntax_error(gql, query):
+    body = gql(query, expect_errors=True)
+    assert body["data"] is None and codes(body) == ["BAD_INPUT"], body
+    assert "Syntax Error" in body["errors"][0]["message"], body
+
+
+@pytest.mark.parametrize(
+    "query,variables",
+    [
+        ("query($c: [String!]) { offers(categories: $c) { totalCount } }", {"c": ["food"] * 50_000}),
+        ("query($k: [HelpKind!]) { needs(kinds: $k) { totalCount } }", {"k": ["MEAL"] * 101}),
+        (  # a list inside an input object
+            """mutation($i: OfferInput!) { createOffer(input: $i) { id } }""",
+            {
+                "i": {
+                    "title": "Soup",
+                    "kind": "MEAL",
+                    "categories": ["soup"] * 101,
+                    "location": {"longitude": -73.58, "latitude": 45.52},
+                }
+            },  # fmt: skip
+        ),
+    ],
+)
+def test_a_list_argument_is_bounded(gql, register, query, variables):
+    token = register("ana@example.org")
+    before = Offer.objects.count()
+    body = gql(query, variables, token=token, expect_errors=True)
+    assert body["data"] is None and codes(body) == ["LIMIT_EXCEEDED"], body
+    assert "at most 100" in body["errors"][0]["message"] and Offer.objects.count() == before
+
+
+def test_a_list_argument_at_the_bound_is_answered(gql):
+    query = "query($c: [String!]) { offers(categories: $c) { totalCount } }"
+    categories = [f"category {i}" for i in range(99)] + [Offer.objects.exclude(categories=[]).first().categories[0]]
+    assert gql(query, {"c": categories})["data"]["offers"]["totalCount"] > 0
+
+
 def test_several_operations_need_an_operation_name(gql):
     two = "query A { __typename } query B { layers { slug } }"
     body = gql(two, expect_errors=True)
@@ -237,22 +315,43 @@ def test_a_nul_character_is_bad_input_and_writes_nothing(gql, register):
     assert codes(body) == ["BAD_INPUT"]
 
 
+def test_a_page_past_the_cap_names_the_cursor_to_page_with(gql):
+    for argument, cursor in (("first", "after"), ("last", "before")):
+        body = gql(f"{{ offers({argument}: 501) {{ totalCount }} }}", expect_errors=True)
+        assert codes(body) == ["LIMIT_EXCEEDED"] and f"page with '{cursor}'" in body["errors"][0]["message"], body
+
+
 def test_last_zero_is_an_empty_page_of_the_whole_count(gql):
-    """`last: 0` asks for no row (Strawberry took the 0 for no `last`: every row, past the page cap)."""
-    for query in ("{ offers(last: 0) { totalCount edges { node { id } } } }",
-                  "{ offers(first: 3, last: 0) { totalCount edges { node { id title } } } }",
-                  "{ offers(last: 0) { totalCount edges { node { id district { name } } } } }"):  # fmt: skip
-        page = gql(query)["data"]["offers"]
-        assert page["edges"] == [] and page["totalCount"] == Offer.objects.count() > 0, query
+    """`last: 0` asks for no row (Strawberry took the 0 for no `last`: every row, past the page cap),
+    at the end of the list: rows lie before it, none after."""
+    info = "pageInfo { hasNextPage hasPreviousPage }"
+    for arguments, node in (("last: 0", "id"), ("first: 3, last: 0", "id title"), ("last: 0", "id district { name }")):
+        page = gql(f"{{ offers({arguments}) {{ totalCount edges {{ node {{ {node} }} }} {info} }} }}")["data"]["offers"]
+        assert page["edges"] == [] and page["totalCount"] == Offer.objects.count() > 0, (arguments, node)
+        assert page["pageInfo"] == {"hasNextPage": False, "hasPreviousPage": True}, (arguments, node)
 
 
-def test_node_ids_that_name_no_object_find_nothing(gql):
+def test_last_zero_before_a_cursor_is_an_empty_page_there(gql):
+    edges = gql("{ offers(first: 3) { edges { cursor } } }")["data"]["offers"]["edges"]
+    query = """query($before: String) { offers(last: 0, before: $before) {
+      edges { cursor } pageInfo { hasNextPage hasPreviousPage } } }"""
+    first = gql(query, {"before": edges[0]["cursor"]})["data"]["offers"]
+    assert first == {"edges": [], "pageInfo": {"hasNextPage": True, "hasPreviousPage": False}}
+    third = gql(query, {"before": edges[2]["cursor"]})["data"]["offers"]
+    assert third == {"edges": [], "pageInfo": {"hasNextPage": True, "hasPreviousPage": True}}
+
+
+def test_node_ids_that_name_no_object_are_not_found(gql):
+    """The node is null, as Relay clients expect, with a NOT_FOUND error (API.md: an unknown id)."""
     offer = Offer.objects.order_by("pk").first()
     query = "query($id: ID!) { node(id: $id) { id __typename } }"
     for kind, key in [("User", "1"), ("Membership", "1"), ("Match", "1"), ("offer", str(offer.pk)), ("Nowhere", "1"),
                       ("Offer", "abc"), ("Offer", ""), ("Offer", "1.0"), ("Offer", "-1"), ("Offer", "\u0661"),
-                      ("Offer", "99999999999999999999999"), ("Offer", "9" * 4301), ("Node", "1")]:  # fmt: skip
-        assert gql(query, {"id": to_base64(kind, key)}) == {"data": {"node": None}}, (kind, key)
+                      ("Offer", "99999999999999999999999"), ("Offer", "9" * 4301), ("Node", "1"),
+                      ("Offer", "987654321")]:  # fmt: skip
+        body = gql(query, {"id": to_base64(kind, key)}, expect_errors=True)
+        assert body["data"] == {"node": None} and codes(body) == ["NOT_FOUND"], (kind, key)
+        assert len(body["errors"][0]["message"]) < 300, (kind, key)  # an id of 4,301 digits is not quoted whole
     found = gql(query, {"id": to_base64("Offer", offer.pk)})["data"]["node"]
     assert found == {"id": to_base64("Offer", offer.pk), "__typename": "Offer"}
 

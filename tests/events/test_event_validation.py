@@ -22,7 +22,7 @@ EVENT = {
     [
         ({"title": "   "}, "a title cannot be blank"),
         ({"description": "d" * 1_000_000}, f"a description has at most {DESCRIPTION_MAX_LENGTH} characters"),
-        ({"categories": [str(i) for i in range(10_000)]}, f"give at most {CATEGORIES_MAX} categories"),
+        ({"categories": [str(i) for i in range(100)]}, f"give at most {CATEGORIES_MAX} categories"),
         ({"categories": ["repair", " "]}, "a category cannot be only spaces"),
     ],
 )

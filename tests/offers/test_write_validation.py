@@ -28,7 +28,7 @@ PLEDGE = "mutation($o: ID!, $n: ID!, $q: Decimal!) { pledge(offerId: $o, needId:
 
 NOT_NUMBERS = ["NaN", "sNaN", "-NaN"]
 TOO_LONG = "d" * 1_000_000
-TOO_MANY = [f"category {i}" for i in range(10_000)]
+TOO_MANY = [f"category {i}" for i in range(100)]  # within what a list argument takes (100)
 
 
 def rows() -> tuple[int, ...]:
@@ -146,7 +146,7 @@ def test_a_project_may_start_and_end_on_the_same_day(gql, person):
     [
         ({"title": "   "}, "a title cannot be blank"),
         ({"description": TOO_LONG}, f"a description has at most {DESCRIPTION_MAX_LENGTH} characters"),
-        ({"categories": TOO_MANY}, f"give at most {CATEGORIES_MAX} categories (not 10000)"),
+        ({"categories": TOO_MANY}, f"give at most {CATEGORIES_MAX} categories (not 100)"),
         ({"categories": ["garden", "  "]}, "a category cannot be only spaces"),
     ],
 )
@@ -294,7 +294,7 @@ def test_a_title_inside_invisible_characters_keeps_what_shows():
         ({"quantity": "1e15"}, "a quantity has at most 12 digits before the decimal point and 2 decimal places"),
         ({"quantity": "0.001"}, "a quantity has at most 12 digits before the decimal point and 2 decimal places"),
         ({"recurringDays": [0, 1, 2, 3, 4, 5, 6, 0]}, "recurring days name each day of the week at most once"),
-        ({"recurringDays": [1] * 10_000}, "recurring days name each day of the week at most once"),
+        ({"recurringDays": [1] * 100}, "recurring days name each day of the week at most once"),
     ],
 )
 def test_oversized_texts_and_numbers_name_their_field(gql, person, overrides, says):
