@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Community, LoginAttempt, Membership
-from accounts.permissions import acts_for, can_manage_community
+from accounts.permissions import acts_for, can_attach_to_building, can_manage_community
 from geoschema.errors import ApiError, Code, bad_input, not_found
 from geoschema.texts import is_blank, trim
 from places.models import Building, Organisation
@@ -118,9 +118,15 @@ def community_create(
     building: Building | None = None,
 ) -> Community:
     """A new members-only space; `user` becomes its first manager. A community in an organisation's
-    name (a cooperative's) is created by one of its members."""
+    name (a cooperative's) is created by one of its members; one that is a building's own, whose
+    items the building's lobby screen shows to anyone passing by, by staff."""
     if organisation is not None and not acts_for(user, organisation):
         raise PermissionDenied(f"you are not a member of {organisation.name}")
+    if building is not None and not can_attach_to_building(user, building):
+        raise PermissionDenied(
+            "only staff attach a community to a building (its lobby screen shows the community's items): "
+            "create it without buildingId, or ask staff"
+        )
     community = Community(name=name, kind=kind, description=description, organisation=organisation, building=building)
     community.full_clean()
     community.save()
@@ -128,14 +134,39 @@ def community_create(
     return community
 
 
+def _locked_memberships(community: Community) -> list[Membership]:
+    """The community's memberships, for a change that must leave it a manager. The community's row
+    is locked first, so two such changes of one community (two managers demoting or removing each
+    other) run one after the other, and the second counts the managers the first left. FOR NO KEY
+    UPDATE: what is being posted in the community meanwhile does not wait for it."""
+    Community.objects.select_for_update(no_key=True).filter(pk=community.pk).values_list("pk").first()
+    return list(Membership.objects.select_for_update(of=("self",)).filter(community=community).select_related("user"))
+
+
+def _managers(memberships: list[Membership]) -> int:
+    return sum(m.role == Membership.Role.MANAGER for m in memberships)
+
+
 @transaction.atomic
 def community_add_member(*, user, community: Community, email: str, role: str = Membership.Role.MEMBER) -> Membership:
-    """A manager adds a person (by the email of their account), or changes their role."""
+    """A manager adds a person (by the email of their account), or changes their role. A community
+    keeps at least one manager: its last one is not made a plain member."""
+    memberships = _locked_memberships(community)  # first: who manages it may have just changed
     if not can_manage_community(user, community):
         raise PermissionDenied("only the community's managers add members")
     person = User.objects.filter(username=email.strip().lower(), is_active=True).first()
     if person is None:
         raise not_found(f"no account uses {email}: the person registers first")
+    current = next((m for m in memberships if m.user_id == person.pk), None)
+    if (
+        current is not None
+        and current.role == Membership.Role.MANAGER
+        and role != Membership.Role.MANAGER
+        and _managers(memberships) == 1
+    ):
+        raise ApiError(
+            Code.CONFLICT, "the last manager cannot become a plain member: make another member a manager first"
+        )
     membership, _ = Membership.objects.update_or_create(community=community, user=person, defaults={"role": role})
     return membership
 
@@ -144,14 +175,13 @@ def community_add_member(*, user, community: Community, email: str, role: str = 
 def community_remove_member(*, user, community: Community, email: str) -> bool:
     """A manager removes a member; anyone may leave. A community keeps at least one manager."""
     email = email.strip().lower()
+    memberships = _locked_memberships(community)  # first: who manages it may have just changed
     if email != user.username and not can_manage_community(user, community):
         raise PermissionDenied("only the community's managers remove others")
-    memberships = Membership.objects.select_for_update().filter(community=community)
-    leaving = memberships.filter(user__username=email).first()
+    leaving = next((m for m in memberships if m.user.username == email), None)
     if leaving is None:
         raise not_found(f"{email} is not a member of {community.name}")
-    managers = memberships.filter(role=Membership.Role.MANAGER).count()
-    if leaving.role == Membership.Role.MANAGER and managers == 1 and memberships.count() > 1:
+    if leaving.role == Membership.Role.MANAGER and _managers(memberships) == 1 and len(memberships) > 1:
         raise ApiError(Code.CONFLICT, "the last manager cannot leave: make another member a manager first")
     leaving.delete()
     return True

@@ -72,7 +72,11 @@ class CommunityInput:
     kind: CommunityKind = CommunityKind.OTHER
     description: str = ""
     organisation_id: relay.GlobalID | None = strawberry.field(default=None, description="A cooperative's, say.")
-    building_id: relay.GlobalID | None = strawberry.field(default=None, description="A building's residents.")
+    building_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="The building whose residents' space this is: its lobby screen (`digest`) shows the "
+        "community's items. Staff only.",
+    )
 
 
 def _user(user) -> UserType:

@@ -104,10 +104,16 @@ def test_nearby_offers_and_needs_reach_the_feed_and_far_ones_do_not(gql, street)
     assert gid(near) in ids and gid(far) not in ids
 
 
+def tenants_of(building, manager):
+    """A building's own community, which staff attach to it, with `manager` managing it."""
+    staff = get_user_model().objects.create_user("staff@example.org", password="x" * 20, is_staff=True)
+    community = accounts.community_create(user=staff, name="Tenants of A", kind="BUILDING", building=building)
+    accounts.community_add_member(user=staff, community=community, email=manager.get_username(), role="MANAGER")
+    return community
+
+
 def test_a_buildings_community_posts_reach_its_members_only(gql, street):
-    community = accounts.community_create(
-        user=street["ana"], name="Tenants of A", kind="BUILDING", building=street["a"]
-    )
+    community = tenants_of(street["a"], street["ana"])
     post = services.post_create(user=street["ana"], body="Tenants' meeting", community=community)
     assert gid(post) in feed_ids(gql, token_issue(user=street["ana"]), b=gid(street["a"]))
     assert gid(post) not in feed_ids(gql, token_issue(user=street["ben"]), b=gid(street["a"]))
@@ -194,7 +200,7 @@ def test_the_digest_costs_the_same_number_of_queries_whatever_the_data(gql, stre
 
 def test_the_digest_leaves_out_other_communities(gql, street):
     outsiders = accounts.community_create(user=street["ben"], name="Another coop", kind="COOPERATIVE")
-    tenants = accounts.community_create(user=street["ana"], name="Tenants of A", kind="BUILDING", building=street["a"])
+    tenants = tenants_of(street["a"], street["ana"])
     place = Point(-73.5801, 45.5201, srid=4326)
     hidden = offers.need_create(user=street["ben"], title="Coop only", kind="MEAL", location=place, community=outsiders)
     shown = offers.need_create(user=street["ana"], title="Tenants only", kind="MEAL", location=place, community=tenants)
