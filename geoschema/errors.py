@@ -92,6 +92,9 @@ def _classify(original: BaseException | None, error: GraphQLError) -> tuple[str,
         return Code.BAD_INPUT, refused(original)
     if isinstance(original, OperationalError) and "statement timeout" in str(original):
         return Code.LIMIT_EXCEEDED, "the query took too long: narrow the area or the page"
+    if isinstance(original, IntegrityError) and (column := null_column(original)) is not None:
+        # The client left a value out that is needed: asking again would fail again.
+        return Code.BAD_INPUT, f"{column} cannot be null: give a value"
     if isinstance(original, IntegrityError):  # a unique row written by someone else meanwhile
         return Code.CONFLICT, "this conflicts with a change made at the same time: ask again"
     if isinstance(original, OperationalError | InterfaceError):  # the server is down, restarting, unreachable
@@ -103,6 +106,18 @@ def _classify(original: BaseException | None, error: GraphQLError) -> tuple[str,
 
 def refused(error: DataError) -> str:
     return f"a value cannot be stored: {str(error).splitlines()[0]}"
+
+
+NOT_NULL_VIOLATION = "23502"
+
+
+def null_column(error: IntegrityError) -> str | None:
+    """The column a NOT NULL violation is about ("a value" when PostgreSQL does not say), or None
+    for any other integrity error."""
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) != NOT_NULL_VIOLATION:
+        return None
+    return getattr(getattr(cause, "diag", None), "column_name", None) or "a value"
 
 
 # Plain HTTP endpoints (tiles, exports) answer a failure with the same `errors` as a GraphQL answer,

@@ -27,6 +27,23 @@ def _check_community(user, community: Community | None) -> None:
         raise PermissionDenied(f"only members of {community.name} post in it")
 
 
+# A patch names a field as the API does; these two are named in metres there.
+_API_NAMES = {"service_radius_m": "serviceRadiusMeters", "search_radius_m": "searchRadiusMeters"}
+
+
+def _api_name(field: str) -> str:
+    head, *rest = field.split("_")
+    return _API_NAMES.get(field, head + "".join(word.title() for word in rest))
+
+
+def _refuse_nulls(model, changes: dict[str, Any]) -> None:
+    """A patch's explicit null for a field that cannot be empty is a mistake of the client's, said
+    before anything is written (the database would refuse it as a constraint, read as a conflict)."""
+    for name, value in changes.items():
+        if value is None and not model._meta.get_field(name).null:
+            raise bad_input(f"{_api_name(name)} cannot be null: leave it out to keep it, or give a value")
+
+
 def _save_located(instance, *, moved: bool = True):
     if instance._state.adding and instance.location_precision is None:
         # A person's place is coarse unless they choose otherwise; an organisation's is exact.
@@ -51,12 +68,14 @@ def offer_create(
 
 @transaction.atomic
 def offer_update(*, user, offer: Offer, **changes: Any) -> Offer:
-    """Change an offer's fields; only its owner's side may."""
+    """Change an offer's fields; only its owner's side may. A field left out keeps its value; a
+    null clears it where it may be empty (quantity, the time window) and is refused elsewhere."""
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     if not can_change(user, offer):
         raise PermissionDenied("only the one who made this offer may change it")
     if offer.status == Offer.Status.CLOSED:
         raise ApiError(Code.CONFLICT, "this offer is closed")
+    _refuse_nulls(Offer, changes)
     for name, value in changes.items():
         setattr(offer, name, value)
     committed = committed_quantity(offer=offer)

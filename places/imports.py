@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from geoschema.errors import limit_exceeded
+from geoschema.texts import is_blank, trim
 from places.models import BoundaryLayer, District, Organisation
 from places.services import layer_refresh, lift_statement_timeout
 from places.sources import (
@@ -143,13 +144,30 @@ def layer_import(
 
 
 def _code_and_name(feature: SourceFeature, code_field: str, name_field: str) -> tuple[str, str]:
-    """The feature's code and name (the code when it has none), as District can store them."""
+    """The feature's code and name (the code when it has none), as District can store them. A code is
+    a text or a number (an INSEE code read as one), never blank; a name left empty takes the code,
+    but one of only spaces or invisible characters is refused, as an object or an array for either."""
+    for field, what in ((code_field, "code"), (name_field, "name")):
+        if field in feature.structured:
+            raise SourceError(
+                f"{feature.label()}: its {field!r} is an object or an array (or a text where the file holds "
+                f"arrays in {field!r}): a district {what} is a text{' or a number' if what == 'code' else ''}"
+            )
     raw_code = feature.properties.get(code_field)
-    code = "" if raw_code is None else str(raw_code).strip()
-    if not code:
-        raise SourceError(f"{feature.label()}: it has no {code_field!r}, and every district needs a code")
+    code = "" if raw_code is None else trim(str(raw_code))
+    if is_blank(code):
+        raise SourceError(
+            f"{feature.label()}: it has no {code_field!r}, or one of only spaces or invisible characters, "
+            "and every district needs a code"
+        )
     raw_name = feature.properties.get(name_field)
-    name = ("" if raw_name is None else str(raw_name).strip()) or code
+    name = "" if raw_name is None else trim(str(raw_name))
+    if raw_name not in (None, "") and is_blank(name):
+        raise SourceError(
+            f"{feature.label('code', code)}: its {name_field!r} is only spaces or invisible characters: "
+            "give it a name, or leave it empty for the code"
+        )
+    name = name or code
     problems = field_problems(District(code=code, name=name), ("code", "name"))
     if problems:
         raise SourceError(f"{feature.label()}: {problems}")

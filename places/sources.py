@@ -2,6 +2,7 @@
 GeoPackage, in any CRS that GDAL knows, handed back as GEOS geometries in WGS84."""
 
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,13 @@ import shapely
 from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, SpatialReference
 from django.contrib.gis.gdal import geometries as ogr
 from django.contrib.gis.gdal.error import SRSException
+from django.contrib.gis.gdal.field import (
+    OFTInteger64List,
+    OFTIntegerList,
+    OFTRealList,
+    OFTStringList,
+    OFTWideStringList,
+)
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 
 WGS84 = SpatialReference(4326)
@@ -38,6 +46,11 @@ EXPECTED = {
     ".json": "it is not GeoJSON (a FeatureCollection whose features are Feature objects)",
 }
 
+# GDAL reads a GeoJSON property holding arrays of one type as a list field (whose text is "(2:a,b)":
+# a text beside them then reads as a list of one), and any other object or array as its JSON text,
+# in a text field whose subtype says JSON only when no plain text came first.
+LIST_FIELDS = (OFTIntegerList, OFTRealList, OFTStringList, OFTWideStringList, OFTInteger64List)
+
 
 class SourceError(ValueError):
     """A file that cannot be read as the geodata asked for, or whose content cannot be imported."""
@@ -51,6 +64,8 @@ class SourceFeature:
     properties: dict[str, Any]
     geometry: GEOSGeometry | None
     problem: str | None = None  # why its geometry cannot be read (geometry None), for the caller to raise
+    # Its properties whose value is an object or an array (given as GDAL's text of it).
+    structured: frozenset[str] = frozenset()
 
     def label(self, key: str = "code", value: str | None = None) -> str:
         """How a message names the feature: `features[3]`, or `features[3] (code 'B')`."""
@@ -91,6 +106,7 @@ def read_features(gdal_layer, *, srid: int | None = None, without_geometry: bool
     A feature whose geometry cannot be read comes with its `problem` (and geometry None)."""
     transform = _transform_to_wgs84(gdal_layer.srs, srid)
     fields = gdal_layer.fields
+    lists = {name for name, kind in zip(fields, gdal_layer.field_types, strict=True) if kind in LIST_FIELDS}
     features = iter(gdal_layer)
     for index in itertools.count():
         try:  # a corrupt file can announce more features than it holds, or hold an unreadable one
@@ -100,15 +116,22 @@ def read_features(gdal_layer, *, srid: int | None = None, without_geometry: bool
             return
         except (GDALException, UnicodeDecodeError) as exc:
             raise SourceError(f"features[{index}] cannot be read ({exc})") from exc
+        structured = frozenset(
+            name
+            for name, value in properties.items()
+            if value is not None and (name in lists or _is_json_container(value))
+        )
         try:
             geom = feature.geom
         except GDALException:  # a null geometry pointer: `"geometry": null`, or a row without one
             if without_geometry:
-                yield SourceFeature(index=index, properties=properties, geometry=None)
+                yield SourceFeature(index=index, properties=properties, geometry=None, structured=structured)
             continue
         problem = _ring_problem(geom)
         if problem is not None:
-            yield SourceFeature(index=index, properties=properties, geometry=None, problem=problem)
+            yield SourceFeature(
+                index=index, properties=properties, geometry=None, problem=problem, structured=structured
+            )
             continue
         try:
             geom.set_3d(False)
@@ -117,10 +140,22 @@ def read_features(gdal_layer, *, srid: int | None = None, without_geometry: bool
             geos = geom.geos
         except (GDALException, GEOSException) as exc:
             problem = f"its geometry cannot be read in WGS84 ({exc})"
-            yield SourceFeature(index=index, properties=properties, geometry=None, problem=problem)
+            yield SourceFeature(
+                index=index, properties=properties, geometry=None, problem=problem, structured=structured
+            )
             continue
         geos.srid = 4326
-        yield SourceFeature(index=index, properties=properties, geometry=geos)
+        yield SourceFeature(index=index, properties=properties, geometry=geos, structured=structured)
+
+
+def _is_json_container(value: Any) -> bool:
+    """Whether a property's value is GDAL's JSON text of an object or an array."""
+    if not isinstance(value, str) or value.lstrip()[:1] not in ("{", "["):
+        return False
+    try:
+        return isinstance(json.loads(value), dict | list)
+    except (ValueError, RecursionError):
+        return False
 
 
 def _transform_to_wgs84(file_srs: SpatialReference | None, srid: int | None) -> CoordTransform | None:
@@ -205,11 +240,21 @@ def wgs84_problem(geom: GEOSGeometry) -> str | None:
 
 
 def polygon_problem(geom: GEOSGeometry) -> str | None:
-    """What keeps a Polygon or MultiPolygon from being a district's area, or None: it encloses no
-    area (its points on one line, or repeated), even once repaired as layer_refresh repairs it.
-    Invalid polygons that enclose an area (self-intersections, bow-ties, spikes, a part reduced to
-    a line beside parts that are not: Montreal's Saint-Henri) are repaired, losing no area."""
+    """What keeps a Polygon or MultiPolygon from being a district's area, or None: an edge that
+    crosses the antimeridian, or no area enclosed (its points on one line, or repeated), even once
+    repaired as layer_refresh repairs it. Invalid polygons that enclose an area (self-intersections,
+    bow-ties, spikes, a part reduced to a line beside parts that are not: Montreal's Saint-Henri)
+    are repaired, losing no area."""
     shape = shapely.from_wkb(bytes(geom.wkb))
+    edge = _antimeridian_edge(shape)
+    if edge is not None:
+        start, end = ([round(float(c), 9) for c in point] for point in edge)
+        return (
+            f"its edge from {start} to {end} spans {abs(end[0] - start[0]):g} degrees of longitude, the long "
+            "way round the globe on a map but the short way across the antimeridian on the sphere: split the "
+            "geometry at the antimeridian (longitude ±180) into parts that each stay on one side of it "
+            "(RFC 7946 section 3.1.9)"
+        )
     repaired = shape if shape.is_valid else shapely.make_valid(shape)
     polygonal = [p for p in shapely.get_parts(repaired) if p.geom_type in ("Polygon", "MultiPolygon")]
     area, perimeter = sum(p.area for p in polygonal), sum(p.length for p in polygonal)
@@ -218,6 +263,19 @@ def polygon_problem(geom: GEOSGeometry) -> str | None:
             return "none of its polygons encloses an area: their points lie on one line or repeat"
         return "its polygon encloses no area: its points lie on one line or repeat"
     return None
+
+
+def _antimeridian_edge(shape) -> tuple[np.ndarray, np.ndarray] | None:
+    """The first edge of a ring of `shape` (a Polygon or MultiPolygon) whose ends are more than 180
+    degrees of longitude apart, if any. PostGIS measures such an edge as geography across the
+    antimeridian but tests points against it as geometry, across the rest of the world: the
+    district's area and its membership would disagree."""
+    coordinates, ring = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(shape)), return_index=True)
+    crossing = (np.abs(np.diff(coordinates[:, 0])) > 180) & (ring[:-1] == ring[1:])
+    if not crossing.any():
+        return None
+    first = int(np.argmax(crossing))
+    return coordinates[first], coordinates[first + 1]
 
 
 def _antipodal_edge(shape) -> tuple[np.ndarray, np.ndarray] | None:

@@ -27,6 +27,15 @@ MapLayerKind = strawberry.enum(
     Enum("MapLayerKind", {name: name for name in [*PROPERTIES, "DISTRICT"]}),
     description="What a map layer shows: located things, or the districts of a boundary layer.",
 )
+# The filters each map layer takes (projects and districts have neither a kind of help nor categories;
+# points of interest have categories only): one given where it does not apply is refused, never ignored.
+FILTERS = {
+    MapLayerKind.OFFER: ("kinds", "categories"),
+    MapLayerKind.NEED: ("kinds", "categories"),
+    MapLayerKind.PROJECT: (),
+    MapLayerKind.POINT_OF_INTEREST: ("categories",),
+    MapLayerKind.DISTRICT: (),
+}
 
 
 def _window(available_between: TimeRangeInput | None) -> dict:
@@ -42,6 +51,14 @@ def _values(enums) -> list[str] | None:
     return [e.value for e in enums] if enums else None
 
 
+def _check_filters(of, **given) -> None:
+    """BAD_INPUT naming the first filter given (non-empty) that does not apply to the layer `of`."""
+    for name, value in given.items():
+        if value and name not in FILTERS[of]:
+            takers = " and ".join(kind.value for kind, names in FILTERS.items() if name in names)
+            raise bad_input(f"{name} does not apply to {of.value}: it filters {takers} only; leave it out")
+
+
 def _map_source(info: strawberry.Info, of, kinds, categories: list[str] | None = None) -> QuerySet:
     request = info.context.request
     kinds = _values(kinds)
@@ -54,11 +71,9 @@ def _map_source(info: strawberry.Info, of, kinds, categories: list[str] | None =
     return sources[of]()
 
 
-def _district_layer(info, spatial, kinds, categories, limit: int, layer: str | None, zoom: int | None) -> dict:
+def _district_layer(info, spatial, limit: int, layer: str | None, zoom: int | None) -> dict:
     if layer is None:
         raise bad_input("a DISTRICT map layer needs `layer`: a boundary layer's slug (`layers` lists them)")
-    if kinds or categories:
-        raise bad_input("kinds and categories filter located things, not districts")
     if zoom is not None and not 0 <= zoom <= 22:
         raise bad_input(f"zoom is 0 to 22, got {zoom}")
     districts = place_selectors.districts_of(layer=layer_or_error(info, layer))
@@ -125,8 +140,9 @@ class Query:
             raise bad_input(f"limit must be 1 or more, got {limit}")
         if limit > MAP_LAYER_MAX:
             raise limit_exceeded(f"limit is at most {MAP_LAYER_MAX}, got {limit}: narrow the area instead")
+        _check_filters(of, kinds=kinds, categories=categories)
         if of == MapLayerKind.DISTRICT:
-            return _district_layer(info, spatial, kinds, categories, limit, layer, zoom)
+            return _district_layer(info, spatial, limit, layer, zoom)
         if layer is not None or zoom is not None:
             raise bad_input("layer and zoom apply to a DISTRICT map layer only")
         queryset = located_list(info, _map_source(info, of, kinds, categories).order_by("id"), spatial, None)
@@ -151,6 +167,7 @@ class Query:
             raise bad_input(f"zoom is 0 to 22, got {zoom}")
         if of == MapLayerKind.DISTRICT:
             raise bad_input("clusters group located things; districts are a map layer: mapLayer(of: DISTRICT)")
+        _check_filters(of, kinds=kinds, categories=categories)
         view = bbox.extent()  # any size: the cells are few at the zoom of a view that size
         if (cells := cluster_grid.cell_count(view, zoom)) > cluster_grid.CELLS_MAX:
             raise limit_exceeded(
