@@ -58,7 +58,12 @@ class Query:
     def layers(self, info: strawberry.Info) -> list[BoundaryLayerType]:
         return visible_layers(info.context.request.user).filter(is_current=True)
 
-    @strawberry_django.connection(GeoConnection[DistrictType], description="The areas of a layer.")
+    @strawberry_django.connection(
+        GeoConnection[DistrictType],
+        description="The areas of a layer. Areas are not points, so `spatial` keeps those with any part within "
+        "`near`'s radius, those overlapping `withinGeometry` or `bbox` (what a map shows), and those whose "
+        "representative point lies in `withinDistrict` (a borough's quartiers).",
+    )
     def districts(
         self,
         info: strawberry.Info,
