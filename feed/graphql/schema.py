@@ -6,6 +6,7 @@ from datetime import datetime
 
 import orjson
 import strawberry
+from django.conf import settings
 from strawberry import relay
 
 from accounts.permissions import on_screen_in, only_visible, visible_layers
@@ -16,7 +17,6 @@ from geoschema.ids import object_from_id
 from places.graphql.inputs import PointInput, district_from_id
 from places.models import Building
 
-FEED_MAX = 100
 SCREEN_MAX = 20
 
 
@@ -53,13 +53,16 @@ class Query:
         point: PointInput | None = None,
         building_id: relay.GlobalID | None = None,
         district_id: relay.GlobalID | None = None,
-        first: int = 20,
+        first: int = settings.QUARTIER["PAGE_SIZE_DEFAULT"],
         after: str | None = None,
     ) -> FeedConnection:
         if sum(x is not None for x in (point, building_id, district_id)) != 1:
             raise bad_input("give exactly one of point, buildingId, districtId")
-        if not 1 <= first <= FEED_MAX:
-            raise (limit_exceeded if first > FEED_MAX else bad_input)(f"first is 1 to {FEED_MAX}, got {first}")
+        limit = settings.QUARTIER["PAGE_SIZE_MAX"]
+        if first < 0:
+            raise bad_input(f"'first' must be 0 or more, got {first}")
+        if first > limit:
+            raise limit_exceeded(f"'first' is at most {limit}, got {first}: page with 'after' instead")
         if building_id is not None:
             building = _building(building_id, "buildingId")
             place = selectors.Place(point=building.location, building=building)
@@ -72,8 +75,13 @@ class Query:
         sources = {kind: only_visible(qs, request) for kind, qs in selectors.feed_sources(place).items()}
         rows = selectors.newest(sources, first, _after(after))
         edges = [FeedEdge(cursor=_cursor(row), node=row[3]) for row in rows[:first]]
-        end = edges[-1].cursor if edges else None
-        return FeedConnection(edges=edges, page_info=FeedPageInfo(has_next_page=len(rows) > first, end_cursor=end))
+        page_info = FeedPageInfo(
+            has_next_page=len(rows) > first,
+            has_previous_page=after is not None,  # a cursor stands after at least the item it names
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
+        return FeedConnection(edges=edges, page_info=page_info, sources=sources)
 
     @strawberry.field(
         description="What a screen in a building's hall shows: upcoming events within walking distance, neighbours' "

@@ -64,13 +64,24 @@ class FeedEdge:
 @strawberry.type(name="FeedPageInfo")
 class FeedPageInfo:
     has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
     end_cursor: str | None
 
 
-@strawberry.type(name="FeedConnection", description="A place's feed, newest first.")
+@strawberry.type(
+    name="FeedConnection",
+    description="A place's feed, newest first, paged forward with `after` (a cursor holds where an item stands, "
+    "so a page stays right while new items arrive).",
+)
 class FeedConnection:
     edges: list[FeedEdge]
     page_info: FeedPageInfo
+    sources: strawberry.Private[dict]  # kind -> the QuerySet of what the caller may see of it
+
+    @strawberry.field(description="How many items the whole feed holds.")
+    def total_count(self) -> int:
+        return sum(queryset.count() for queryset in self.sources.values())
 
 
 @strawberry.type(name="Digest", description="What a screen in a building's hall shows, a few items of each.")

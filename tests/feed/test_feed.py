@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 GEOD = Geod(ellps="WGS84")
 FEED = """query($p: PointInput, $b: ID, $d: ID, $first: Int!, $after: String) {
   feed(point: $p, buildingId: $b, districtId: $d, first: $first, after: $after) {
-    pageInfo { hasNextPage endCursor }
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { __typename ... on Post { id body } ... on Offer { id } ... on Need { id }
                           ... on Project { id } ... on Event { id } } } } }"""
 
@@ -132,6 +132,10 @@ def test_pages_are_complete_newest_first_and_without_duplicates(gql, street):
     while True:
         page = gql(FEED, {"b": gid(street["a"]), "p": None, "d": None, "first": 4, "after": after})["data"]["feed"]
         walked += [e["node"]["id"] for e in page["edges"]]
+        assert page["totalCount"] == len(whole), "the whole feed, on every page"
+        assert page["pageInfo"]["hasPreviousPage"] == (after is not None)
+        assert page["pageInfo"]["startCursor"] == page["edges"][0]["cursor"]
+        assert page["pageInfo"]["endCursor"] == page["edges"][-1]["cursor"]
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
@@ -151,6 +155,20 @@ def test_authors_edit_and_delete_their_posts_and_replies_stay(gql, street):
     deleted = gql(delete, {"p": gid(post)}, token=token_issue(user=street["ana"]))["data"]["deletePost"]
     assert deleted["body"] == "" and deleted["deletedAt"] and deleted["replies"] == [{"body": "What time?"}]
     assert Post.objects.get(pk=reply.pk).building_id == street["a"].pk, "a reply belongs to its parent's audience"
+
+
+def test_a_feeds_pages_are_capped_as_every_lists(gql, street):
+    """API.md: `first` defaults to 50 and is at most 500; `first: 0` is an empty page."""
+    for i in range(55):
+        services.post_create(user=street["ana"], body=f"Note {i}", building=street["a"])
+    default = """query($b: ID!) { feed(buildingId: $b) { totalCount edges { cursor } pageInfo { hasNextPage } } }"""
+    page = gql(default, {"b": gid(street["a"])})["data"]["feed"]
+    assert len(page["edges"]) == 50 and page["pageInfo"]["hasNextPage"] and page["totalCount"] >= 55
+    empty = gql(FEED, {"b": gid(street["a"]), "p": None, "d": None, "first": 0, "after": None})["data"]["feed"]
+    assert empty["edges"] == [] and empty["pageInfo"]["hasNextPage"] and empty["pageInfo"]["endCursor"] is None
+    for first, code in ((501, "LIMIT_EXCEEDED"), (-1, "BAD_INPUT")):
+        variables = {"b": gid(street["a"]), "p": None, "d": None, "first": first, "after": None}
+        assert codes(gql(FEED, variables, expect_errors=True)) == [code], first
 
 
 @pytest.mark.parametrize(
