@@ -8,6 +8,8 @@ A place is a building, a point or a district. What reaches it:
 - offers, needs and projects (open ones) and events (not over yet) within `NEARBY_M` of a building
   or a point, or inside the district asked about.
 Members-only items reach members only (accounts.permissions.only_visible); places are public ones.
+A post to a district is seen by those who see the district's layer (accounts.permissions.visible_layers)
+and by no one else: a members-only layer's districts, names and shapes stay with its partner's members.
 """
 
 from dataclasses import dataclass
@@ -17,11 +19,12 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Community
+from accounts.permissions import only_visible, visible_layers
 from events.models import Event
 from feed.models import Post
 from offers.models import Need, Offer, Project
 from places.geo import DistanceTo, NearBox
-from places.models import Building, District, DistrictPart, Organisation
+from places.models import BoundaryLayer, Building, District, DistrictPart, Organisation
 
 NEARBY_M = 500  # a few minutes' walk: what is "around" a building or a point
 KINDS = ("Post", "Event", "Project", "Need", "Offer")  # the order of items created at the same instant
@@ -36,19 +39,31 @@ class Place:
     district: District | None = None
 
 
-def district_ids_at(point) -> list[int]:
-    """The districts (of every layer) that hold `point`."""
-    return list(
-        DistrictPart.objects.filter(geometry__intersects=point).values_list("district_id", flat=True).distinct()
-    )
+def district_ids_at(point, layers: QuerySet[BoundaryLayer]) -> list[int]:
+    """The districts of `layers` that hold `point`."""
+    parts = DistrictPart.objects.filter(geometry__intersects=point, district__layer__in=layers.values("pk"))
+    return list(parts.values_list("district_id", flat=True).distinct())
 
 
-def posts_for(place: Place) -> QuerySet[Post]:
-    """Posts (and replies) addressed to `place`."""
+def on_layers(posts: QuerySet[Post], layers: QuerySet[BoundaryLayer]) -> QuerySet[Post]:
+    """The `posts` addressed to no district, or to a district of one of `layers`."""
+    return posts.filter(Q(district__isnull=True) | Q(district__layer__in=layers.values("pk")))
+
+
+def visible_posts(posts: QuerySet[Post], request) -> QuerySet[Post]:
+    """The `posts` the caller may see: those of their communities (only_visible), and of those
+    addressed to a district, the ones whose layer they see: to anyone else such a post, its replies
+    and its district do not exist."""
+    return on_layers(only_visible(posts, request), visible_layers(request.user))
+
+
+def posts_for(place: Place, layers: QuerySet[BoundaryLayer]) -> QuerySet[Post]:
+    """Posts (and replies) addressed to `place`, of those to a district only the districts of `layers`
+    (the layers of the caller: `place.district` is one of theirs)."""
     if place.district is not None and place.building is None:
         audience = Q(district=place.district)
     else:
-        audience = Q(district_id__in=district_ids_at(place.point))
+        audience = Q(district_id__in=district_ids_at(place.point, layers))
         audience |= Q(centre__isnull=False, centre__dwithin=(place.point, F("radius_m")))
         if place.building is not None:
             audience |= Q(building=place.building)
@@ -65,10 +80,11 @@ def nearby(queryset: QuerySet, place: Place) -> QuerySet:
     )
 
 
-def feed_sources(place: Place) -> dict[str, QuerySet]:
-    """Every kind of feed item addressed to `place`, before permissions and paging."""
+def feed_sources(place: Place, layers: QuerySet[BoundaryLayer]) -> dict[str, QuerySet]:
+    """Every kind of feed item addressed to `place` (posts to districts of `layers` only), before
+    the other permissions and paging."""
     return {
-        "Post": posts_for(place),
+        "Post": posts_for(place, layers),
         "Event": nearby(Event.objects.filter(status=Event.Status.SCHEDULED, ends_at__gt=timezone.now()), place),
         "Project": nearby(Project.objects.exclude(status=Project.Status.DRAFT), place),
         "Need": nearby(Need.objects.filter(status=Need.Status.OPEN), place),
@@ -102,10 +118,13 @@ def newest(sources: dict[str, QuerySet], first: int, cursor: tuple[datetime, int
 def digest_sources(building: Building) -> dict[str, QuerySet]:
     """What a screen in `building`'s hall shows, each ordered and ready to slice: upcoming events
     within walking distance (soonest first), open needs in and around the building, projects of
-    its districts, organisations nearby (nearest first), the latest posts to it or its districts."""
+    its districts, organisations nearby (nearest first), the latest posts to it or its districts. A
+    screen is seen by anyone passing by: only posts to districts of public layers reach it."""
     point = building.location
     walking = 1000
-    district_ids = list(building.districts.values_list("pk", flat=True))
+    districts = list(building.districts.values_list("pk", "layer__visibility"))
+    district_ids = [pk for pk, _ in districts]
+    public_ids = [pk for pk, visibility in districts if visibility == BoundaryLayer.Visibility.PUBLIC]
     return {
         "events": Event.objects.filter(
             NearBox(point, walking, field="public_location"),
@@ -121,7 +140,7 @@ def digest_sources(building: Building) -> dict[str, QuerySet]:
         .order_by("-created_at", "-id"),
         "organisations": organisations_near(point, NEARBY_M),
         "posts": Post.objects.filter(
-            Q(building=building) | Q(district_id__in=district_ids), parent__isnull=True, deleted_at__isnull=True
+            Q(building=building) | Q(district_id__in=public_ids), parent__isnull=True, deleted_at__isnull=True
         )
         .select_related("owner")
         .order_by("-created_at", "-id"),

@@ -75,16 +75,20 @@ def post_reply(*, user, parent: Post, body: str) -> Post:
 
 @transaction.atomic
 def post_update(*, user, post: Post, body: str | None = None, title: str | None = None) -> Post:
-    """The author's side edits a post."""
+    """The author's side edits a post. An edit that changes nothing (no field given, or the same
+    text again) leaves it as it was, not marked edited: a client that retries an edit is harmless."""
     post = Post.objects.select_for_update().get(pk=post.pk)
     if not can_change(user, post):
         raise PermissionDenied("only the post's author may edit it")
     if post.deleted_at is not None:
         raise ApiError(Code.CONFLICT, "this post was deleted")
+    before = (post.body, post.title)
     if body is not None:
         post.body = trim(body)
     if title is not None:
         post.title = trim(title)
+    if (post.body, post.title) == before:
+        return post
     post.edited_at = timezone.now()
     post.full_clean()
     post.save()
@@ -93,10 +97,13 @@ def post_update(*, user, post: Post, body: str | None = None, title: str | None 
 
 @transaction.atomic
 def post_delete(*, user, post: Post) -> Post:
-    """The author's side deletes a post: its text goes, its replies stay."""
+    """The author's side deletes a post: its text goes, its replies stay. Deleting it again changes
+    nothing: it stays deleted since the first time."""
     post = Post.objects.select_for_update().get(pk=post.pk)
     if not can_change(user, post):
         raise PermissionDenied("only the post's author may delete it")
+    if post.deleted_at is not None:
+        return post
     post.title, post.body, post.deleted_at = "", "", timezone.now()
     post.save(update_fields=["title", "body", "deleted_at"])
     return post

@@ -3,10 +3,11 @@
 import strawberry
 from strawberry import relay
 
-from accounts.permissions import IsAuthenticated, only_visible, visible_communities, visible_layers
+from accounts.permissions import IsAuthenticated, visible_communities, visible_layers
 from feed import services
 from feed.graphql.types import PostType
 from feed.models import Post
+from feed.selectors import visible_posts
 from geoschema.ids import object_from_id
 from places.graphql.inputs import NearInput, district_from_id
 from places.models import Building, Organisation
@@ -24,7 +25,7 @@ class PostInput:
 
 
 def _post(info: strawberry.Info, global_id: relay.GlobalID) -> Post:
-    return object_from_id(global_id, "Post", only_visible(Post.objects.all(), info.context.request), "postId")
+    return object_from_id(global_id, "Post", visible_posts(Post.objects.all(), info.context.request), "postId")
 
 
 @strawberry.type

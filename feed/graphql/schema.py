@@ -63,16 +63,17 @@ class Query:
             raise bad_input(f"'first' must be 0 or more, got {first}")
         if first > limit:
             raise limit_exceeded(f"'first' is at most {limit}, got {first}: page with 'after' instead")
+        request = info.context.request
+        layers = visible_layers(request.user)
         if building_id is not None:
             building = _building(building_id, "buildingId")
             place = selectors.Place(point=building.location, building=building)
         elif district_id is not None:
-            district = district_from_id(district_id, "districtId", visible_layers(info.context.request.user))
+            district = district_from_id(district_id, "districtId", layers)
             place = selectors.Place(point=district.geometry.point_on_surface, district=district)
         else:
             place = selectors.Place(point=point.to_point("point"))
-        request = info.context.request
-        sources = {kind: only_visible(qs, request) for kind, qs in selectors.feed_sources(place).items()}
+        sources = {kind: only_visible(qs, request) for kind, qs in selectors.feed_sources(place, layers).items()}
         rows = selectors.newest(sources, first, _after(after))
         edges = [FeedEdge(cursor=_cursor(row), node=row[3]) for row in rows[:first]]
         page_info = FeedPageInfo(

@@ -7,9 +7,9 @@ import strawberry
 import strawberry_django
 from strawberry import relay
 
-from accounts.permissions import only_visible
 from events.graphql.types import EventType
 from feed import models
+from feed.selectors import visible_posts
 from geoschema.scalars import GeoJSON, geometry_to_geojson
 from offers.graphql.types import NeedType, OfferType, ProjectType
 from places.graphql.types import BuildingType, DistrictType, OrganisationType
@@ -34,7 +34,7 @@ class PostType(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset, info: strawberry.Info, **kwargs):
-        return only_visible(queryset, info.context.request)
+        return visible_posts(queryset, info.context.request)
 
     @strawberry_django.field(only=["centre"], description="Audience: the centre of the radius, a GeoJSON Point.")
     def centre(self, root: strawberry.Parent) -> GeoJSON | None:
@@ -46,7 +46,7 @@ class PostType(relay.Node):
 
     @strawberry_django.field(description="Replies, oldest first.")
     def replies(self, root: strawberry.Parent, info: strawberry.Info) -> list["PostType"]:
-        return only_visible(root.replies.order_by("created_at", "id"), info.context.request)
+        return visible_posts(root.replies.order_by("created_at", "id"), info.context.request)
 
 
 FeedItem = Annotated[
