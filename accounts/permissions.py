@@ -11,7 +11,8 @@
 - A logged-in person may create offers, needs and projects, for themself or for an organisation
   they are a member of.
 - Only the owner of a thing (or a member of its organisation, or staff) changes or closes it.
-- Only the offer's side pledges it; only the need's side accepts or declines a pledge.
+- Only the offer's side pledges it, never to a need of its own side (offers.services.same_side);
+  only the need's side accepts or declines a pledge.
 - A boundary layer is seen by everyone when public, else by its owner's members and staff; a
   partner's member uploads and versions the partner's layers.
 - A person's exact location is seen by themself, by members of the organisation it is posted for,

@@ -89,7 +89,7 @@ def _column(model: type[models.Model], field, graphql_type) -> str | None:
     sql = f"{quote(model._meta.db_table)}.{quote(column.column)}"
     leaf, is_list = _leaf(graphql_type)
     if is_list:
-        ok = isinstance(column, ArrayField) and isinstance(leaf, GraphQLScalarType) and leaf.name == "String"
+        ok = isinstance(column, ArrayField) and isinstance(leaf, GraphQLScalarType) and leaf.name in ("String", "Int")
         return sql if ok else None
     if isinstance(leaf, GraphQLEnumType):
         # Stored values are sent as the enum's names: the same text only when every name is its value.

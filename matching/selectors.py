@@ -87,7 +87,12 @@ def open_with_remaining(queryset: QuerySet, open_status: str, side: str) -> Quer
 
 
 def compatible(thing: Offer | Need, other: Offer | Need) -> bool:
-    """Quantity remains; categories overlap when both name some; availability windows overlap."""
+    """Two sides (no one's offer serves their own need: `pledge` refuses it, offers.services.same_side);
+    quantity remains; categories overlap when both name some; availability windows overlap."""
+    if thing.owner_id is not None and thing.owner_id == other.owner_id:
+        return False
+    if thing.organisation_id is not None and thing.organisation_id == other.organisation_id:
+        return False
     if thing.quantity is not None and thing.remaining <= 0:
         return False
     if thing.categories and other.categories and not set(thing.categories) & set(other.categories):

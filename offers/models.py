@@ -93,7 +93,7 @@ class Exchange(Located):
             errors["recurring_days"] = "days of the week are 0 (Monday) to 6 (Sunday)"
         elif len(set(days)) < len(days):
             errors["recurring_days"] = "recurring days name each day of the week at most once"
-        if self.available_from and self.available_until and self.available_from > self.available_until:
+        if self.available_from and self.available_until and self.available_from >= self.available_until:
             errors["available_until"] = "the window must end after it starts"
         if is_finite(self.quantity) and self.quantity <= 0:
             errors["quantity"] = "a quantity must be more than 0 (leave it empty when it does not count)"

@@ -4,8 +4,9 @@ transaction, so a failure half-way writes nothing."""
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -44,12 +45,28 @@ def _refuse_nulls(model, changes: dict[str, Any]) -> None:
             raise bad_input(f"{_api_name(name)} cannot be null: leave it out to keep it, or give a value")
 
 
+def _as_stored(instance) -> None:
+    """Give `instance`'s decimals the form the database gives back (1e3 -> 1000.00), so that what a
+    mutation answers is what a later read says. Only after full_clean: a value that fits its field
+    quantizes exactly; one with more decimal places than the field has was refused, never rounded."""
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(field, models.DecimalField) and isinstance(value, Decimal) and value.is_finite():
+            setattr(instance, field.attname, value.quantize(Decimal(1).scaleb(-field.decimal_places)))
+
+
+def _clean_and_save(instance):
+    instance.full_clean()
+    _as_stored(instance)
+    instance.save()
+    return instance
+
+
 def _save_located(instance, *, moved: bool = True):
     if instance._state.adding and instance.location_precision is None:
         # A person's place is coarse unless they choose otherwise; an organisation's is exact.
         instance.location_precision = LocationPrecision.EXACT if instance.organisation_id else LocationPrecision.BLOCK
-    instance.full_clean()
-    instance.save()
+    _clean_and_save(instance)
     if moved:
         located_assign_districts(instance)
     return instance
@@ -82,6 +99,9 @@ def offer_update(*, user, offer: Offer, **changes: Any) -> Offer:
     # A quantity that is not a finite number is left to full_clean, which refuses it.
     if is_finite(offer.quantity) and offer.quantity < committed:
         raise bad_input(f"quantity cannot go below what is already pledged ({committed})")
+    if offer.quantity is None or is_finite(offer.quantity):
+        # Under the offer's lock, as acceptances are: the status says what the new quantity leaves.
+        offer.status = _status_for(offer, offer.quantity, committed)
     return _save_located(offer, moved="location" in changes)
 
 
@@ -145,11 +165,62 @@ def remaining(thing: Offer | Need) -> Decimal | None:
     return thing.quantity - used
 
 
+def _status_for(thing: Offer | Need, quantity: Decimal | None, committed: Decimal) -> str:
+    """The status `thing` (an offer or a need) takes when `committed` of `quantity` is taken: used
+    up (EXHAUSTED, MET) when nothing remains, else OPEN. Only those two follow the quantity: a closed
+    (or paused) one keeps its status."""
+    used_up = Offer.Status.EXHAUSTED if isinstance(thing, Offer) else Need.Status.MET
+    if thing.status not in (type(thing).Status.OPEN, used_up):
+        return thing.status
+    return used_up if quantity is not None and quantity - committed <= 0 else type(thing).Status.OPEN
+
+
+def _follow_remaining(thing: Offer | Need) -> None:
+    """Set the status of `thing` (locked by the caller) to what remains of it (`_status_for`)."""
+    used = committed_quantity(offer=thing) if isinstance(thing, Offer) else committed_quantity(need=thing)
+    status = _status_for(thing, thing.quantity, used)
+    if status != thing.status:
+        type(thing).objects.filter(pk=thing.pk).update(status=status)
+        thing.status = status
+
+
+def _side(thing: Offer | Need) -> tuple[set[int], set[int]]:
+    """Who stands on the side of an offer or a need: its owner and its organisation; for a project's
+    need, the project's owner and organisation too (a pool's top-ups are the project's)."""
+    things = [thing, thing.project] if isinstance(thing, Need) and thing.project_id is not None else [thing]
+    owners = {one.owner_id for one in things if one.owner_id is not None}
+    return owners, {one.organisation_id for one in things if one.organisation_id is not None}
+
+
+def same_side(offer: Offer, need: Need) -> bool:
+    """Whether an offer and a need are on the same side: one organisation, or one person, stands on
+    both (owner of one and owner or member of the organisation of the other, or member of both
+    organisations). Such a pledge moves nothing between two parties, yet would count as money raised
+    and draw pool top-ups: it is refused at every step."""
+    (offer_owners, offer_organisations), (need_owners, need_organisations) = _side(offer), _side(need)
+    if offer_owners & need_owners or offer_organisations & need_organisations:
+        return True
+    if not (offer_organisations or need_organisations):
+        return False
+
+    def people(owners: set[int], organisations: set[int]) -> Q:
+        return Q(pk__in=owners) | Q(organisations__in=organisations)
+
+    # Two filter() calls on a many-to-many: two joins, one person a member on both sides.
+    both = get_user_model().objects.filter(people(offer_owners, offer_organisations))
+    return both.filter(people(need_owners, need_organisations)).exists()
+
+
+SAME_SIDE = "an offer cannot be pledged to a need of its own side (the same person, or someone who acts for both)"
+
+
 @transaction.atomic
 def pledge_create(*, user, offer: Offer, need: Need, quantity: Decimal) -> Pledge:
     """The offer's side proposes part of its offer for a need; the need's side then responds."""
     if not can_change(user, offer):
         raise PermissionDenied("only the one who made this offer may pledge it")
+    if same_side(offer, need):
+        raise PermissionDenied(SAME_SIDE)
     if not is_finite(quantity) or quantity <= 0:
         raise bad_input("a pledge's quantity must be a number more than 0")
     if offer.kind != need.kind:
@@ -162,10 +233,7 @@ def pledge_create(*, user, offer: Offer, need: Need, quantity: Decimal) -> Pledg
         left = remaining(thing)
         if left is not None and quantity > left:
             raise ApiError(Code.CONFLICT, f"only {left} remain on the {name}")
-    pledge = Pledge(offer=offer, need=need, quantity=quantity, created_by=user)
-    pledge.full_clean()
-    pledge.save()
-    return pledge
+    return _clean_and_save(Pledge(offer=offer, need=need, quantity=quantity, created_by=user))
 
 
 @transaction.atomic
@@ -174,7 +242,9 @@ def pledge_respond(*, user, pledge: Pledge, accept: bool) -> Pledge:
 
     Accepting locks the offer, then the need (always in that order, so two transactions never
     wait on each other), and checks what remains of both: of two people taking the last slot at
-    once, one is accepted and the other gets CONFLICT.
+    once, one is accepted and the other gets CONFLICT. A pledge of a closed (or paused) offer, or to
+    a closed need, is not accepted (CONFLICT), even if closed after the pledge was proposed; it may
+    still be declined.
     """
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
     offer = Offer.objects.select_for_update().get(pk=pledge.offer_id)
@@ -184,6 +254,13 @@ def pledge_respond(*, user, pledge: Pledge, accept: bool) -> Pledge:
     if pledge.status != Pledge.Status.PROPOSED:
         raise ApiError(Code.CONFLICT, f"this pledge is already {pledge.status.lower()}")
     if accept:
+        # A pledge proposed before same-side pledges were refused is not accepted either.
+        if same_side(offer, need):
+            raise PermissionDenied(SAME_SIDE)
+        # Used up (EXHAUSTED, MET) is left to the count below, which says how much remains.
+        for thing, name in ((offer, "offer"), (need, "need")):
+            if thing.status in (Offer.Status.CLOSED, Offer.Status.PAUSED):
+                raise ApiError(Code.CONFLICT, f"this {name} is {thing.status.lower()}: the pledge cannot be accepted")
         for thing, name in ((offer, "offer"), (need, "need")):
             left = remaining(thing)
             if left is not None and pledge.quantity > left:
@@ -192,10 +269,8 @@ def pledge_respond(*, user, pledge: Pledge, accept: bool) -> Pledge:
     pledge.responded_at = timezone.now()
     pledge.save(update_fields=["status", "responded_at"])
     if accept:
-        if remaining(offer) == 0:
-            Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.EXHAUSTED)
-        if remaining(need) == 0:
-            Need.objects.filter(pk=need.pk).update(status=Need.Status.MET)
+        _follow_remaining(offer)
+        _follow_remaining(need)
         if need.kind == HelpKind.MONEY and need.project_id is not None:
             pools_top_up(pledge=pledge, project=need.project)
     return pledge
@@ -203,10 +278,15 @@ def pledge_respond(*, user, pledge: Pledge, accept: bool) -> Pledge:
 
 @transaction.atomic
 def pledge_fulfil(*, user, pledge: Pledge) -> Pledge:
-    """The need's side says an accepted pledge was received."""
-    pledge = Pledge.objects.select_for_update().select_related("need").get(pk=pledge.pk)
+    """The need's side says an accepted pledge was received. It may, whatever the offer and the need
+    have become since the pledge was accepted (closed, used up): closing stops new pledges, not the
+    delivery of one already agreed. A pledge between two ends of one side is never fulfilled."""
+    # The pledge's row alone is locked: fulfilling changes neither the offer nor the need.
+    pledge = Pledge.objects.select_for_update(of=("self",)).select_related("offer", "need").get(pk=pledge.pk)
     if not can_change(user, pledge.need):
         raise PermissionDenied("only the one who posted the need may say it was received")
+    if same_side(pledge.offer, pledge.need):
+        raise PermissionDenied(SAME_SIDE)
     if pledge.status != Pledge.Status.ACCEPTED:
         raise ApiError(Code.CONFLICT, f"only an accepted pledge can be fulfilled; this one is {pledge.status.lower()}")
     pledge.status = Pledge.Status.FULFILLED
@@ -227,8 +307,8 @@ def pledge_cancel(*, user, pledge: Pledge) -> Pledge:
     pledge.status = Pledge.Status.CANCELLED
     pledge.save(update_fields=["status"])
     pledge.top_ups.all().delete()
-    Offer.objects.filter(pk=offer.pk, status=Offer.Status.EXHAUSTED).update(status=Offer.Status.OPEN)
-    Need.objects.filter(pk=need.pk, status=Need.Status.MET).update(status=Need.Status.OPEN)
+    _follow_remaining(offer)
+    _follow_remaining(need)
     return pledge
 
 
@@ -242,8 +322,11 @@ def pools_for(project: Project) -> QuerySet[FundingPool]:
 
 def pools_top_up(*, pledge: Pledge, project: Project) -> list[PoolTopUp]:
     """Top up an accepted money pledge from every pool covering the project, within the pool's ratio,
-    its cap per project, what is left of it, and what the project still lacks of its goal."""
+    its cap per project, what is left of it, and what the project still lacks of its goal. Never for
+    a pledge between two ends of one side (`same_side`): nothing changed hands."""
     top_ups = []
+    if same_side(pledge.offer, pledge.need):
+        return top_ups
     for pool in pools_for(project).select_for_update().order_by("id"):
         spent = pool.top_ups.aggregate(total=Sum("amount"))["total"] or Decimal(0)
         for_project = pool.top_ups.filter(project=project).aggregate(total=Sum("amount"))["total"] or Decimal(0)
@@ -271,7 +354,4 @@ def pool_create(*, user, partner: Organisation, **fields: Any) -> FundingPool:
     if partner.kind != Organisation.Kind.PARTNER:
         raise bad_input(f"{partner.name} is not a partner organisation")
     _check_organisation(user, partner)
-    pool = FundingPool(partner=partner, **fields)
-    pool.full_clean()
-    pool.save()
-    return pool
+    return _clean_and_save(FundingPool(partner=partner, **fields))

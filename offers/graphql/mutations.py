@@ -100,7 +100,11 @@ class Mutation:
             **_fields(input, skip=("organisation_id", "community_id")),
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Propose part of your offer for a need.")
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Propose part of your offer for a need of another side (never one's own: the same person, or "
+        "someone who acts for both, is FORBIDDEN).",
+    )
     def pledge(
         self, info: strawberry.Info, offer_id: relay.GlobalID, need_id: relay.GlobalID, quantity: Decimal
     ) -> PledgeType:
@@ -109,12 +113,19 @@ class Mutation:
         need = object_from_id(need_id, "Need", only_visible(Need.objects.all(), request), "needId")
         return services.pledge_create(user=_user(info), offer=offer, need=need, quantity=quantity)
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Accept or decline a pledge to your need.")
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Accept or decline a pledge to your need. Accepting needs the offer open (not closed or paused) "
+        "and the need not closed (CONFLICT otherwise); declining is always possible.",
+    )
     def respond_to_pledge(self, info: strawberry.Info, pledge_id: relay.GlobalID, accept: bool) -> PledgeType:
         pledge = object_from_id(pledge_id, "Pledge", pledges_seen_by(Pledge.objects.all(), _user(info)), "pledgeId")
         return services.pledge_respond(user=_user(info), pledge=pledge, accept=accept)
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Say an accepted pledge was received.")
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Say an accepted pledge was received, even if the offer or the need has closed since.",
+    )
     def fulfil_pledge(self, info: strawberry.Info, pledge_id: relay.GlobalID) -> PledgeType:
         pledge = object_from_id(pledge_id, "Pledge", pledges_seen_by(Pledge.objects.all(), _user(info)), "pledgeId")
         return services.pledge_fulfil(user=_user(info), pledge=pledge)

@@ -59,6 +59,10 @@ class OfferType(relay.Node, Located, Exchange, MembersOnly):
     community: CommunityRef | None = strawberry_django.field(description=IN_COMMUNITY)
     status: OfferStatus
     service_radius_meters: float = strawberry_django.field(field_name="service_radius_m")
+    recurring_days: list[int] = strawberry_django.field(
+        description="The days of the week it is offered on (0 = Monday), as the offer gives them; empty: every day. "
+        "Shown as given: the availability filter and matching read the window (availableFrom, availableUntil) only."
+    )
 
 
 @strawberry.type(name="ProjectFunding", description="Where a project's money stands.")

@@ -120,15 +120,22 @@ def test_a_communitys_offer_serves_its_needs_and_outsiders_never_see_them_matche
     public_offer = services.offer_create(
         user=bob, title="Bob's ladder", kind="LOAN", location=place, service_radius_m=3000
     )
+    dan = get_user_model().objects.create_user("dan@example.org", password="x" * 20)  # another side than bob's
     public_need = services.need_create(
-        user=bob, title="Bob needs a drill", kind="LOAN", location=place, search_radius_m=3000
+        user=dan, title="Dan needs a drill", kind="LOAN", location=place, search_radius_m=3000
     )
-    # the community's need takes its own offer and public ones; only members may ask
+    # the community's need takes its members' offers and public ones (never its own side's: alice
+    # posted both the need and the shed); only members may ask
+    carol = get_user_model().objects.get(username="carol@example.org")
+    carol_offer = services.offer_create(
+        user=carol, community=coop["community"], title="Carol's ladder", kind="LOAN", location=place,
+        service_radius_m=3000, location_precision="EXACT",
+    )  # fmt: skip
     offers = {
         m["offer"]["id"]
         for m in gql(MATCHES, {"id": gid(coop["need"])}, token=coop["tokens"]["carol"])["data"]["matches"]
     }
-    assert {gid(coop["offer"]), gid(public_offer)} <= offers
+    assert {gid(carol_offer), gid(public_offer)} <= offers and gid(coop["offer"]) not in offers
     outsider = gql(MATCHES, {"id": gid(coop["need"])}, token=coop["tokens"]["bob"], expect_errors=True)
     assert codes(outsider) == ["NOT_FOUND"]
     # a public need never gets the community's offer, whoever asks
@@ -150,8 +157,8 @@ def test_a_communitys_offer_serves_its_needs_and_outsiders_never_see_them_matche
     }
     assert gid(coop["need"]) in needs["carol"] and gid(coop["need"]) not in needs["bob"]
     assert gid(public_need) in needs["bob"] and gid(public_need) in needs["carol"]
-    # the community's offer serves only the community's needs
-    community_offer = gql(MATCHES_FOR_OFFER, {"id": gid(coop["offer"])}, token=coop["tokens"]["carol"])["data"]
+    # a community's offer serves only the community's needs (of another side than its own)
+    community_offer = gql(MATCHES_FOR_OFFER, {"id": gid(carol_offer)}, token=coop["tokens"]["carol"])["data"]
     assert {m["need"]["id"] for m in community_offer["matchesForOffer"]} == {gid(coop["need"])}
 
 

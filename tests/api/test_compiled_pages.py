@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 GEOD = Geod(ellps="WGS84")
 P = {"longitude": -73.5800, "latitude": 45.5200}
 ALL_OFFER_FIELDS = """__typename id title description kind categories quantity unit availableFrom availableUntil
-  createdAt status serviceRadiusMeters location distanceMeters locationPrecision"""
+  createdAt status serviceRadiusMeters recurringDays location distanceMeters locationPrecision"""
 QUERIES = {
     "nearest, every plain field": (
         """query($p: PointInput!) { offers(spatial: {near: {point: $p, radiusMeters: 1500}}, orderBy: DISTANCE,

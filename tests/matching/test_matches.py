@@ -57,7 +57,9 @@ def can_serve(offer: Offer, need: Need, field: str = "location") -> tuple[bool, 
     a, b = getattr(offer, field), getattr(need, field)
     distance = GEOD.inv(a.x, a.y, b.x, b.y)[2]
     ok = (
-        offer.kind == need.kind
+        not (offer.owner_id is not None and offer.owner_id == need.owner_id)  # two sides
+        and not (offer.organisation_id is not None and offer.organisation_id == need.organisation_id)
+        and offer.kind == need.kind
         and offer.status == "OPEN"
         and need.status == "OPEN"
         and (offer.quantity is None or offer.quantity > 0)
@@ -156,6 +158,28 @@ def test_matches_for_an_offer_name_needs_it_can_serve(gql, mixed):
     got = {int(GlobalID.from_id(m["need"]["id"]).node_id) for m in body["data"]["matchesForOffer"]}
     expected = {n.pk for n in needs if can_serve(offer, n, "public_location")[0]}
     assert got and got <= expected and len(got) == min(50, len(expected))
+
+
+def test_no_one_is_matched_with_themself(gql):
+    """What `pledge` refuses (the same person, the same organisation on both sides) is never
+    suggested: a person's own offer next to their need is not among its matches; a neighbour's is."""
+    User = get_user_model()
+    ana, ben = (User.objects.create_user(f"{n}@example.org", password="x" * 20) for n in ("ana-m", "ben-m"))
+    here = Offer.objects.order_by("id").first().location
+    need = services.need_create(user=ana, title="Soup for the week", kind="MEAL", location=here, quantity=5)
+    own = services.offer_create(user=ana, title="Ana's soup", kind="MEAL", location=here, quantity=5)
+    other = services.offer_create(user=ben, title="Ben's soup", kind="MEAL", location=here, quantity=5)
+    found = {m.offer.pk for m in matches_for_need(need, request=staff(), first=100)}
+    assert other.pk in found and own.pk not in found
+    # Carol's need and Ben's offer, both posted for one organisation: one side too.
+    carol = User.objects.create_user("carol-m@example.org", password="x" * 20)
+    org_need = services.need_create(user=carol, title="Bowls", kind="MEAL", location=here, quantity=5)
+    assert other.pk in {m.offer.pk for m in matches_for_need(org_need, request=staff(), first=100)}
+    org = Organisation.objects.create(name="Soup kitchen", kind="ASSOCIATION", location=here)
+    Need.objects.filter(pk=org_need.pk).update(organisation=org)
+    Offer.objects.filter(pk=other.pk).update(organisation=org)
+    org_need.refresh_from_db()
+    assert other.pk not in {m.offer.pk for m in matches_for_need(org_need, request=staff(), first=100)}
 
 
 def test_matches_refuse_bad_ids(gql):

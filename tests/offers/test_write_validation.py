@@ -74,8 +74,9 @@ def test_updating_an_offer_to_a_quantity_that_is_not_a_number_changes_nothing(gq
 @pytest.mark.parametrize("quantity", NOT_NUMBERS)
 def test_pledging_a_quantity_that_is_not_a_number_is_bad_input(gql, person, quantity):
     token, user = person
+    other = get_user_model().objects.create_user("other@example.org", password="x" * 20)
     offer = services.offer_create(user=user, title="Drill", kind=HelpKind.LOAN, location=HERE, quantity=Decimal(2))
-    need = services.need_create(user=user, title="A drill", kind=HelpKind.LOAN, location=HERE, quantity=Decimal(1))
+    need = services.need_create(user=other, title="A drill", kind=HelpKind.LOAN, location=HERE, quantity=Decimal(1))
     refused(gql, PLEDGE, {"o": gid(offer), "n": gid(need), "q": quantity}, token)
 
 
@@ -93,7 +94,9 @@ def test_services_refuse_a_quantity_that_is_not_a_number_on_their_own(person, qu
     assert rows() == before
 
     offer = services.offer_create(user=user, title="Saw", kind=HelpKind.LOAN, location=HERE, quantity=Decimal(2))
-    need = services.need_create(user=user, title="A saw", kind=HelpKind.LOAN, location=HERE, quantity=Decimal(1))
+    # Someone else's need: one's own offer is never pledged to one's own need.
+    other = get_user_model().objects.create_user("other@example.org", password="x" * 20)
+    need = services.need_create(user=other, title="A saw", kind=HelpKind.LOAN, location=HERE, quantity=Decimal(1))
     before = rows()
     with pytest.raises(ValidationError):
         services.offer_update(user=user, offer=offer, quantity=Decimal(quantity))
