@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Community, LoginAttempt, Membership
@@ -64,18 +64,48 @@ def user_register(*, email: str, password: str, display_name: str = "") -> tuple
     return user, token_issue(user=user)
 
 
-def user_login(*, email: str, password: str) -> tuple[User, str]:
-    """A token for the account, unless there were too many recent failures for it."""
-    email = email.strip().lower()
-    _check_lengths(email=email, password=password)  # no account has longer ones: nothing to hash or count
+# The advisory locks of login attempts, one per account: the first key of PostgreSQL's two-key form
+# says what the second (a hash of the normalised email) is about, so no other lock can share them.
+LOGIN_LOCK_CLASS = 0x4C4F47  # "LOG"
+
+
+def login_key(username: str) -> str:
+    """What login attempts are counted by: an account's name, as any case of it is typed."""
+    return username.strip().lower()
+
+
+def user_authenticate(*, username: str, password: str, request=None) -> User:
+    """The account for a username and password, checked under the rate limit that every way in (the
+    API's `login`, the admin's login page) shares: after LOGIN_MAX_FAILURES failures for an account
+    within LOGIN_WINDOW_MINUTES, no password of it is checked until the window has moved on.
+
+    Attempts for one account run one at a time: a transaction-scoped advisory lock on the account's
+    name is taken before the failures are counted and held until the attempt is recorded, so that
+    many simultaneous guesses cannot all be counted before any of them is recorded. Every checked
+    attempt is recorded and committed, also when it fails (unless a caller's transaction around
+    this one rolls back)."""
+    key = login_key(username)
+    _check_lengths(email=key, password=password)  # no account has longer ones: nothing to hash or count
     window = timezone.now() - timedelta(minutes=settings.QUARTIER["LOGIN_WINDOW_MINUTES"])
-    failures = LoginAttempt.objects.filter(email=email, succeeded=False, at__gte=window).count()
-    if failures >= settings.QUARTIER["LOGIN_MAX_FAILURES"]:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOGIN_LOCK_CLASS, key])
+        failures = LoginAttempt.objects.filter(email=key, succeeded=False, at__gte=window).count()
+        if failures >= settings.QUARTIER["LOGIN_MAX_FAILURES"]:
+            user, limited = None, True
+        else:
+            user, limited = authenticate(request, username=username, password=password), False
+            LoginAttempt.objects.create(email=key, succeeded=user is not None)
+    if limited:
         raise ApiError(Code.LIMIT_EXCEEDED, "too many failed logins for this account: wait a few minutes")
-    user = authenticate(username=email, password=password)
-    LoginAttempt.objects.create(email=email, succeeded=user is not None)
     if user is None:
         raise ApiError(Code.UNAUTHENTICATED, "wrong email or password")
+    return user
+
+
+def user_login(*, email: str, password: str) -> tuple[User, str]:
+    """A token for the account, unless there were too many recent failures for it."""
+    user = user_authenticate(username=login_key(email), password=password)
     return user, token_issue(user=user)
 
 

@@ -7,16 +7,22 @@
   error anywhere (a service, or a field of an answer) rolls every write of the operation back, so
   a mutation that fails writes nothing, and a client that retries after an error does not write
   twice. (The mutation fields are non-null: any error nulls the whole `data`, so a field written
-  before the one that failed could not even be seen.) An operation with `login` at its root, or
-  with fragments there, is a transaction per field instead: `login` keeps its failed attempts (the
-  rate limit counts them), and a fragment could hide it.
+  before the one that failed could not even be seen.)
+- `login` is alone in its operation. It keeps its failed attempts (the rate limit counts them), so
+  it cannot share the operation's transaction; beside another field its failure would null the
+  whole `data` and hide what that field committed (a client retrying would write it twice). An
+  operation with `login` and any other root field, however reached (fragments at the root,
+  aliases), is refused with BAD_INPUT before anything runs; `login` alone runs without the
+  operation's transaction, and records its attempt whatever the outcome.
 """
 
 from django.db import transaction
-from graphql import FieldNode, GraphQLError, OperationType
+from graphql import GraphQLError, OperationType
+from graphql.execution.collect_fields import collect_fields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from geoschema.compiled import Prebuilt
+from geoschema.errors import bad_input
 
 # Mutations whose failure is itself recorded: `login` counts failed attempts (the rate limit).
 RECORDS_FAILURES = frozenset({"login"})
@@ -28,17 +34,38 @@ class _Failed(Exception):
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially=None):
-        root = self.operation.selection_set.selections
-        whole = self.operation.operation == OperationType.MUTATION and all(
-            isinstance(field, FieldNode) and field.name.value not in RECORDS_FAILURES for field in root
-        )
-        if not whole:
+        if self.operation.operation != OperationType.MUTATION:
+            return super().execute_operation(serially)
+        names = self._root_field_names()
+        if names is None:  # the root cannot be read (nested too deeply): the executor says why
+            return super().execute_operation(serially)
+        if RECORDS_FAILURES & set(names):
+            if len(names) > 1:
+                message = (
+                    f"login must be alone in its operation (this one also has {len(names) - 1} other "
+                    "root field(s)): send it by itself, then the rest with the token it returns"
+                )
+                refused = GraphQLError(message, self.operation, original_error=bad_input(message))
+                self.collected_errors.add(refused, None)
+                return self.build_response(None)
             return super().execute_operation(serially)
         with transaction.atomic():
             result = super().execute_operation(serially)
             if result.errors:
                 transaction.set_rollback(True)
         return result
+
+    def _root_field_names(self) -> list[str] | None:
+        """The names of the fields that the operation runs at its root, once its fragments are
+        spread and its @skip/@include applied (one per response key, introspection aside); None
+        when they cannot be collected."""
+        root_type = self.schema.get_root_type(self.operation.operation)
+        try:
+            collected = collect_fields(self.schema, self.fragments, self.variable_values, root_type, self.operation)
+        except (GraphQLError, RecursionError):
+            return None
+        names = [details[0].node.name.value for details in collected.grouped_field_set.values()]
+        return [name for name in names if not name.startswith("__")]  # __typename runs nothing
 
     def complete_value(self, return_type, field_details_list, info, path, result, position_context):
         if isinstance(result, Prebuilt):

@@ -5,7 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from geoschema.exports import export, no_export
 from geoschema.schema import schema
 from geoschema.tiles import no_tile, tile
-from geoschema.views import QuartierGraphQLView, healthz, map_page
+from geoschema.views import QuartierGraphQLView, healthz, map_page, not_found, server_error
 
 # The API authenticates by bearer token only (accounts.middleware), never by a browser's cookies, so
 # it needs no CSRF token and may take multipart uploads (partners' boundary files).
@@ -24,3 +24,8 @@ urlpatterns = [
     re_path(r"^exports/", no_export),
     path("admin/", admin.site.urls),
 ]
+
+# Any other path (DEBUG off) is a JSON NOT_FOUND too, and an uncaught failure a JSON INTERNAL: every
+# answer of the API is JSON (the admin keeps Django's pages; DEBUG shows Django's debug pages).
+handler404 = not_found
+handler500 = server_error

@@ -1,4 +1,5 @@
-"""HTTP endpoints: the demo map at /, /graphql (GraphiQL in a browser) and /healthz."""
+"""HTTP endpoints: the demo map at /, /graphql (GraphiQL in a browser) and /healthz, and the
+answers to a path that names nothing (404) and to a failure no view caught (500)."""
 
 import orjson
 from cross_web import DjangoHTTPRequestAdapter, HTTPException
@@ -6,9 +7,13 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from strawberry.django.views import GraphQLView
 
-from geoschema.errors import Code, format_error
+from geoschema.errors import Code, format_error, http_error
+
+# Staff in a browser keep Django's pages there; everything else this server answers is the API's.
+ADMIN_PREFIX = "/admin/"
 
 
 class RequestAdapter(DjangoHTTPRequestAdapter):
@@ -94,3 +99,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def map_page(request: HttpRequest) -> HttpResponse:
     """The demo map: a static page (web/src) that talks GraphQL to this API."""
     return HttpResponse((settings.WEB_DIR / "src" / "index.html").read_bytes(), content_type="text/html; charset=utf-8")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A path that names nothing (DEBUG off): NOT_FOUND in the API's JSON, saying where the API is."""
+    if request.path.startswith(ADMIN_PREFIX):
+        return defaults.page_not_found(request, exception)
+    return http_error(
+        Code.NOT_FOUND,
+        f"nothing at {request.path}: the API answers at /graphql, /tiles/<layer>/<z>/<x>/<y>.pbf and "
+        "/exports/<dataset>.<geojson|csv>",
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A failure that no view caught (DEBUG off): INTERNAL in the API's JSON; Django has logged it."""
+    if request.path.startswith(ADMIN_PREFIX):
+        return defaults.server_error(request)
+    return http_error(Code.INTERNAL, "internal error: it has been logged")

@@ -45,7 +45,8 @@ def test_login_and_logout(gql, register):
     ]
     assert gql(ME, token=token)["data"]["me"]["email"] == "di@example.org"
     assert gql("mutation { logout }", token=token)["data"]["logout"] is True
-    assert gql(ME, token=token)["data"]["me"] is None, "a revoked token is anonymous"
+    revoked = gql(ME, token=token, expect_errors=True)
+    assert revoked["data"] is None and codes(revoked) == ["UNAUTHENTICATED"], "a revoked token is refused"
     assert codes(gql("mutation { logout }", token=token, expect_errors=True)) == ["UNAUTHENTICATED"]
 
 

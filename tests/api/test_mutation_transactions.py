@@ -57,11 +57,62 @@ def test_a_failed_login_is_still_counted(gql, register):
     assert LoginAttempt.objects.filter(email="ana@example.org", succeeded=False).count() == 1
 
 
-def test_a_failed_login_beside_another_mutation_is_still_counted(gql, register):
-    """An operation with `login` at its root is a transaction per field: its failure stays recorded."""
+SOUP_INPUT = '(input: {title: "Soup", kind: MEAL, location: {longitude: -73.58, latitude: 45.52}})'
+SOUP = f"createOffer{SOUP_INPUT} {{ id }}"
+WRONG_LOGIN = 'login(email: "ana@example.org", password: "not the passphrase") { token }'
+RIGHT_LOGIN = 'login(email: "ana@example.org", password: "a long enough passphrase 42") { token }'
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        f"mutation {{ {WRONG_LOGIN} {SOUP} }}",
+        f"mutation {{ {SOUP} {WRONG_LOGIN} }}",
+        f"mutation {{ {RIGHT_LOGIN} {SOUP} }}",
+        f"mutation {{ {SOUP} ...L }} fragment L on Mutation {{ {WRONG_LOGIN} }}",
+        f"mutation {{ ...L }} fragment L on Mutation {{ {SOUP} {WRONG_LOGIN} }}",
+        f"mutation {{ ... on Mutation {{ {WRONG_LOGIN} }} {SOUP} }}",
+        f"mutation {{ first: {WRONG_LOGIN} second: {RIGHT_LOGIN} }}",
+    ],
+    ids=["login-first", "login-last", "login-succeeds", "in-a-fragment", "both-in-a-fragment", "inline", "twice"],
+)
+def test_login_beside_another_root_field_is_refused_before_anything_runs(gql, register, operation):
+    """`login` keeps its failed attempts, so it cannot share the operation's transaction; beside
+    another field, its failure would null the whole answer and hide what that field committed (a
+    client retrying would write it twice). It must be alone: anything else is BAD_INPUT, and
+    nothing runs, neither the write nor the password check."""
     token = register("ana@example.org")
-    both = """mutation { login(email: "ana@example.org", password: "not the passphrase") { token }
-      createOffer(input: {title: "Soup", kind: MEAL, location: {longitude: -73.58, latitude: 45.52}}) { id } }"""
-    body = gql(both, expect_errors=True, token=token)
-    assert body["data"] is None and "UNAUTHENTICATED" in codes(body)
+    body = gql(operation, expect_errors=True, token=token)
+    assert body["data"] is None and codes(body) == ["BAD_INPUT"], body
+    assert "login must be alone in its operation" in body["errors"][0]["message"]
+    assert not Offer.objects.filter(title="Soup").exists()
+    assert not LoginAttempt.objects.filter(email="ana@example.org").exists()
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        f"mutation {{ {WRONG_LOGIN} }}",
+        f"mutation {{ __typename {WRONG_LOGIN} }}",
+        f"mutation {{ ...L }} fragment L on Mutation {{ {WRONG_LOGIN} }}",
+        f"mutation($skip: Boolean = true) {{ {WRONG_LOGIN} createOffer{SOUP_INPUT} @skip(if: $skip) {{ id }} }}",
+    ],
+    ids=["alone", "with-typename", "in-a-fragment", "other-skipped"],
+)
+def test_login_alone_runs_and_its_failure_is_counted(gql, register, operation):
+    register("ana@example.org")
+    body = gql(operation, expect_errors=True)
+    assert body["data"] is None and codes(body) == ["UNAUTHENTICATED"], body
     assert LoginAttempt.objects.filter(email="ana@example.org", succeeded=False).count() == 1
+
+
+def test_mutations_in_fragments_write_all_or_nothing_too(gql, register):
+    """A fragment at the root no longer stands in for a hidden `login`: its fields share the
+    operation's transaction, as any mutation's do."""
+    token = register("ana@example.org")
+    both = f"""mutation {{ ...F second: createOffer{SOUP_INPUT} {{ id {ANSWER_FAILS} }} }}
+      fragment F on Mutation {{ first: {SOUP} }}"""
+    body = gql(both, expect_errors=True, token=token)
+    assert body["data"] is None and "BAD_INPUT" in codes(body), body
+    assert any("createOffer wrote nothing" in error["message"] for error in body["errors"])
+    assert not Offer.objects.filter(title="Soup").exists()
