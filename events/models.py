@@ -1,5 +1,7 @@
 """Events neighbours meet at, and who registered for them."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
@@ -9,6 +11,10 @@ from accounts.models import members_only
 from geoschema.texts import categories_field, description_field, title_field
 from places.geo import AsGeometry
 from places.models import Located
+
+# An event is something people go to: a festival of a few days, a course over a season, never a
+# standing offer (one from year 1 to 9999 would head every feed's upcoming events forever).
+EVENT_LONGEST = timedelta(days=366)
 
 
 class Event(Located):
@@ -60,6 +66,10 @@ class Event(Located):
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "an event ends after it starts"})
+        if self.starts_at and self.ends_at and self.ends_at - self.starts_at > EVENT_LONGEST:
+            raise ValidationError(
+                {"ends_at": f"an event lasts at most {EVENT_LONGEST.days} days: for something ongoing, post an offer"}
+            )
         if self.capacity is not None and self.capacity < 1:
             raise ValidationError({"capacity": "a capacity is at least 1 (leave it empty for no limit)"})
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Community
 from accounts.permissions import acts_for, can_change, can_post_in
@@ -70,6 +71,8 @@ def event_register(*, user, event: Event) -> Registration:
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status != Event.Status.SCHEDULED:
         raise ApiError(Code.CONFLICT, "this event is cancelled")
+    if event.ends_at <= timezone.now():
+        raise ApiError(Code.CONFLICT, "this event is over")
     if Registration.objects.filter(event=event, user=user).exists():
         raise ApiError(Code.CONFLICT, "you are already registered")
     if event.capacity is not None and event.registrations.count() >= event.capacity:

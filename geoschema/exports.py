@@ -7,7 +7,8 @@ to=). A filter the dataset does not take, a filter given twice or empty (but for
 unknown kind, is a BAD_INPUT error: never a file quietly filtered otherwise than asked. Any other
 path under /exports/ is NOT_FOUND, as JSON like every error of the API. Each download names the
 attribution and licence of the layers it involves. Places are public locations (a person's as
-coarse as they chose), never exact ones.
+coarse as they chose), never exact ones. A CSV text cell that a spreadsheet would run as a formula
+is written as text.
 """
 
 import csv
@@ -259,7 +260,14 @@ async def _csv(rows, first: list[dict], fields: list[str]) -> AsyncIterator[str]
     yield buffer.getvalue()
 
 
+# A spreadsheet opening a CSV runs a cell that starts with one of these as a formula
+# (`=HYPERLINK(...)` in a title someone posted): such a text cell is written after an apostrophe,
+# which spreadsheets show as text (OWASP's advice on CSV injection). Numbers are written as they are.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value):
     if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return "" if value is None else _plain(value)
+        value = ";".join(str(v) for v in value)
+    value = "" if value is None else _plain(value)
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value

@@ -69,6 +69,25 @@ def test_offers_in_a_borough_as_csv_with_the_layer_attribution():
     )
 
 
+def test_a_csv_cell_that_a_spreadsheet_would_run_is_written_as_text():
+    """OWASP's CSV injection: a text that starts like a formula is written after an apostrophe in
+    the CSV (the GeoJSON keeps it as posted); numbers, negative ones included, stay numbers."""
+    offer = Offer.objects.order_by("id").first()
+    titles = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)"]
+    point = f"{offer.public_location.x},{offer.public_location.y},1"
+    for title in titles:
+        Offer.objects.filter(pk=offer.pk).update(title=title, categories=["=1+1", "soup"])
+        _, body, _ = download(f"/exports/offers.csv?near={point}")
+        row = next(
+            r for r in csv.DictReader(io.StringIO(body.decode())) if r["id"] == str(GlobalID("Offer", str(offer.pk)))
+        )
+        assert row["title"] == "'" + title and row["categories"] == "'=1+1;soup", title
+        assert not row["lon"].startswith("'") and float(row["lon"]) < 0, "a negative number stays a number"
+        _, body, _ = download(f"/exports/offers.geojson?near={point}")
+        feature = next(f for f in json.loads(body)["features"] if f["id"] == str(GlobalID("Offer", str(offer.pk))))
+        assert feature["properties"]["title"] == title
+
+
 def test_area_stats_as_csv_and_geojson_match_the_api(gql):
     table = {
         s["district"]["code"]: s

@@ -4,7 +4,7 @@ megabyte or thousands of categories, then they get BAD_INPUT and no event is wri
 import pytest
 from strawberry.relay import GlobalID
 
-from events.models import Event
+from events.models import Event, Registration
 from offers.models import CATEGORIES_MAX, DESCRIPTION_MAX_LENGTH
 from tests.conftest import codes
 
@@ -65,3 +65,25 @@ def test_an_event_title_is_trimmed(gql, register):
     token = register("trim-host@example.org")
     created = gql(CREATE, {"i": {**EVENT, "title": "\u200b Repair café\u00a0\n"}}, token=token)["data"]["createEvent"]
     assert Event.objects.get(pk=int(GlobalID.from_id(created["id"]).node_id)).title == "Repair café"
+
+
+def test_an_event_lasts_at_most_a_year(gql, register):
+    """One from year 1 to 9999 would head every feed's upcoming events forever."""
+    token = register("long-host@example.org")
+    before = Event.objects.count()
+    forever = {**EVENT, "startsAt": "0001-01-01T00:00:00Z", "endsAt": "9999-12-31T00:00:00Z"}
+    body = gql(CREATE, {"i": forever}, token=token, expect_errors=True)
+    assert codes(body) == ["BAD_INPUT"] and "at most 366 days" in body["errors"][0]["message"], body
+    assert Event.objects.count() == before
+    season = {**EVENT, "startsAt": "2030-01-01T00:00:00Z", "endsAt": "2031-01-02T00:00:00Z"}  # 366 days
+    assert gql(CREATE, {"i": season}, token=token)["data"]["createEvent"]["id"]
+
+
+def test_no_seat_at_an_event_that_is_over(gql, register):
+    host, guest = register("past-host@example.org"), register("late-guest@example.org")
+    past = {**EVENT, "startsAt": "2020-01-02T10:00:00Z", "endsAt": "2020-01-02T12:00:00Z"}
+    created = gql(CREATE, {"i": past}, token=host)["data"]["createEvent"]
+    seat = "mutation($e: ID!) { registerForEvent(eventId: $e) { isRegistered } }"
+    body = gql(seat, {"e": created["id"]}, token=guest, expect_errors=True)
+    assert codes(body) == ["CONFLICT"] and "over" in body["errors"][0]["message"]
+    assert not Registration.objects.filter(event_id=int(GlobalID.from_id(created["id"]).node_id)).exists()
