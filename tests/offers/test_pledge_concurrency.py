@@ -7,6 +7,8 @@ Not inside a test transaction: the threads must see committed rows, so the test 
 import threading
 from decimal import Decimal
 
+import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 from django.db import connection
@@ -14,6 +16,13 @@ from django.db import connection
 from geoschema.errors import ApiError
 from offers import services
 from offers.models import Need, Offer, Pledge
+
+
+@pytest.mark.django_db  # the one test of the module marked so: pytest then sets the test database up
+def test_the_races_run_on_the_test_database():
+    """The races below commit real rows (a test transaction would hide them from the other threads):
+    they must reach the test database, never a developer's, also when this module runs alone."""
+    assert connection.settings_dict["NAME"] == settings.DATABASES["default"]["TEST"]["NAME"]
 
 
 def race(accepts: list[tuple]) -> list[str]:
@@ -38,7 +47,7 @@ def race(accepts: list[tuple]) -> list[str]:
     return sorted(outcomes)
 
 
-def test_concurrent_acceptances_never_over_commit_a_need(django_db_blocker):
+def test_concurrent_acceptances_never_over_commit_a_need(django_db_setup, django_db_blocker):
     """Eight pledges of 1 against a need of 3, accepted from eight threads at once on the real
     database: exactly three are accepted, five get CONFLICT."""
     with django_db_blocker.unblock():
@@ -63,7 +72,7 @@ def test_concurrent_acceptances_never_over_commit_a_need(django_db_blocker):
             User.objects.filter(pk__in=[carrier.pk, giver.pk]).delete()
 
 
-def test_concurrent_acceptances_never_over_commit_an_offer(django_db_blocker):
+def test_concurrent_acceptances_never_over_commit_an_offer(django_db_setup, django_db_blocker):
     """One offer of 2 seats pledged to six needs whose six carriers accept at once: two win."""
     with django_db_blocker.unblock():
         User = get_user_model()
