@@ -87,8 +87,9 @@ def open_with_remaining(queryset: QuerySet, open_status: str, side: str) -> Quer
 
 
 def compatible(thing: Offer | Need, other: Offer | Need) -> bool:
-    """Two sides (no one's offer serves their own need: `pledge` refuses it, offers.services.same_side);
-    quantity remains; categories overlap when both name some; availability windows overlap."""
+    """Two sides: not one owner's, nor one organisation's (the plain cases of what `pledge` refuses,
+    offers.services.same_side, read from the row alone); quantity remains; categories overlap when
+    both name some; availability windows overlap."""
     if thing.owner_id is not None and thing.owner_id == other.owner_id:
         return False
     if thing.organisation_id is not None and thing.organisation_id == other.organisation_id:
