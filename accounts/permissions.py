@@ -13,8 +13,9 @@
 - Only the owner of a thing (or a member of its organisation, or staff) changes or closes it.
 - Only the offer's side pledges it, never to a need of its own side (offers.services.same_side);
   only the need's side accepts or declines a pledge.
-- A boundary layer is seen by everyone when public, else by its owner's members and staff; a
-  partner's member uploads and versions the partner's layers.
+- A boundary layer is seen by everyone when public, else by its owner's members and staff, and so
+  is a post addressed to one of its districts; a partner's member uploads and versions the
+  partner's layers.
 - A person's exact location is seen by themself, by members of the organisation it is posted for,
   by staff, and by the other side of an accepted (or since fulfilled) pledge: that side's owner and
   the members of the organisation it is posted for, the same two sides as `pledges_seen_by`;
@@ -106,6 +107,14 @@ def pledges_seen_by(queryset: QuerySet, user) -> QuerySet:
 def visible_sql(alias: str) -> str:
     """`only_visible` for raw SQL on the table aliased `alias`; its parameters: `visible_params`."""
     return f"({alias}.community_id IS NULL OR %(all_communities)s OR {alias}.community_id = ANY(%(communities)s))"
+
+
+def visible_posts(posts: QuerySet, request) -> QuerySet:
+    """The posts (and replies) the caller may see: those of their communities (`only_visible`), and
+    of those addressed to a district, the ones whose layer they see (`visible_layers`): to anyone
+    else such a post, its replies and its district do not exist."""
+    layers = visible_layers(request.user).values("pk")
+    return only_visible(posts, request).filter(Q(district__isnull=True) | Q(district__layer__in=layers))
 
 
 def visible_communities(user) -> QuerySet:

@@ -8,7 +8,7 @@ A place is a building, a point or a district. What reaches it:
 - offers, needs and projects (open ones) and events (not over yet) within `NEARBY_M` of a building
   or a point, or inside the district asked about.
 Members-only items reach members only (accounts.permissions.only_visible); places are public ones.
-A post to a district is seen by those who see the district's layer (accounts.permissions.visible_layers)
+A post to a district is seen by those who see the district's layer (accounts.permissions.visible_posts)
 and by no one else: a members-only layer's districts, names and shapes stay with its partner's members.
 """
 
@@ -19,7 +19,6 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Community
-from accounts.permissions import only_visible, visible_layers
 from events.models import Event
 from feed.models import Post
 from offers.models import Need, Offer, Project
@@ -43,18 +42,6 @@ def district_ids_at(point, layers: QuerySet[BoundaryLayer]) -> list[int]:
     """The districts of `layers` that hold `point`."""
     parts = DistrictPart.objects.filter(geometry__intersects=point, district__layer__in=layers.values("pk"))
     return list(parts.values_list("district_id", flat=True).distinct())
-
-
-def on_layers(posts: QuerySet[Post], layers: QuerySet[BoundaryLayer]) -> QuerySet[Post]:
-    """The `posts` addressed to no district, or to a district of one of `layers`."""
-    return posts.filter(Q(district__isnull=True) | Q(district__layer__in=layers.values("pk")))
-
-
-def visible_posts(posts: QuerySet[Post], request) -> QuerySet[Post]:
-    """The `posts` the caller may see: those of their communities (only_visible), and of those
-    addressed to a district, the ones whose layer they see: to anyone else such a post, its replies
-    and its district do not exist."""
-    return on_layers(only_visible(posts, request), visible_layers(request.user))
 
 
 def posts_for(place: Place, layers: QuerySet[BoundaryLayer]) -> QuerySet[Post]:

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
+from strawberry.utils.str_converters import to_camel_case
 
 from accounts.models import Community
 from accounts.permissions import acts_for, can_change, can_post_in
@@ -33,8 +34,7 @@ _API_NAMES = {"service_radius_m": "serviceRadiusMeters", "search_radius_m": "sea
 
 
 def _api_name(field: str) -> str:
-    head, *rest = field.split("_")
-    return _API_NAMES.get(field, head + "".join(word.title() for word in rest))
+    return _API_NAMES.get(field) or to_camel_case(field)
 
 
 def _refuse_nulls(model, changes: dict[str, Any]) -> None:

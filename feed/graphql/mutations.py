@@ -3,11 +3,10 @@
 import strawberry
 from strawberry import relay
 
-from accounts.permissions import IsAuthenticated, visible_communities, visible_layers
+from accounts.permissions import IsAuthenticated, visible_communities, visible_layers, visible_posts
 from feed import services
 from feed.graphql.types import PostType
 from feed.models import Post
-from feed.selectors import visible_posts
 from geoschema.ids import object_from_id
 from places.graphql.inputs import NearInput, district_from_id
 from places.models import Building, Organisation

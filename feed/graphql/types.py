@@ -7,9 +7,9 @@ import strawberry
 import strawberry_django
 from strawberry import relay
 
+from accounts.permissions import visible_posts
 from events.graphql.types import EventType
 from feed import models
-from feed.selectors import visible_posts
 from geoschema.scalars import GeoJSON, geometry_to_geojson
 from offers.graphql.types import NeedType, OfferType, ProjectType
 from places.graphql.types import BuildingType, DistrictType, OrganisationType
